@@ -1,0 +1,5 @@
+"""`python -m agentgen`."""
+
+from agentgen.cli import main
+
+main()

@@ -1,0 +1,78 @@
+"""The `agentgen` command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from agentgen import __version__
+from agentgen.config import Config, ConfigError, load_config
+from agentgen.diagnostics import render
+from agentgen.spec.schema import spec_json_schema_text
+from agentgen.specfiles import SpecFilesError, find_spec_files
+from agentgen.validate import SpecResult, validate_file
+
+EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="agentgen")
+def main() -> None:
+    """Turn agent specs (TOML) into plain, typed Python packages that you own."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="github prints workflow annotations for GitHub Actions.",
+)
+def validate(paths: tuple[Path, ...], output_format: str) -> None:
+    """Check spec files (or folders of them; default: the project's specs folder)."""
+    results = _validate_all(paths)
+    diagnostics = [d for result in results for d in result.diagnostics]
+    if diagnostics:
+        click.echo(render(diagnostics, output_format))
+    elif output_format == "json":
+        click.echo("[]")
+    if output_format == "text":
+        click.echo(_summary(results), err=True)
+    sys.exit(EXIT_OK if all(result.ok for result in results) else EXIT_SPEC_ERRORS)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema (draft-07) of the spec language, for TOML editors."""
+    click.echo(spec_json_schema_text(), nl=False)
+
+
+def _validate_all(paths: tuple[Path, ...]) -> list[SpecResult]:
+    """Validate every spec the paths name; usage problems exit with status 2."""
+    try:
+        config = load_config(Path.cwd())
+        files = find_spec_files(list(paths) or [_default_specs(config)])
+    except (ConfigError, SpecFilesError) as error:
+        raise click.UsageError(str(error)) from error
+    return [validate_file(file) for file in files]
+
+
+def _default_specs(config: Config) -> Path:
+    specs = config.specs
+    try:
+        return specs.relative_to(Path.cwd())
+    except ValueError:
+        return specs
+
+
+def _summary(results: list[SpecResult]) -> str:
+    failed = sum(1 for result in results if not result.ok)
+    noun = "spec" if len(results) == 1 else "specs"
+    if failed:
+        return f"{failed} of {len(results)} {noun} invalid"
+    return f"{len(results)} {noun} valid"

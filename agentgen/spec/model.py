@@ -1,0 +1,237 @@
+"""The spec language v1 as pydantic models: one TOML file describes one agent."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from agentgen.spec.names import check_identifier, check_type_name, shaped
+
+FROM_PATTERN = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*\.(result|args\.\S+)$"
+FALLBACK_PATTERN = r"^(openai|anthropic):\S+$"
+URL_PATTERN = r"^https?://\S+$"
+
+Url = Annotated[
+    str,
+    shaped(URL_PATTERN, "http(s)://host/path"),
+    Field(json_schema_extra={"pattern": URL_PATTERN}),
+]
+FallbackModel = Annotated[
+    str,
+    shaped(FALLBACK_PATTERN, '"openai:<model>" or "anthropic:<model>"'),
+    Field(json_schema_extra={"pattern": FALLBACK_PATTERN}),
+]
+FromRule = Annotated[
+    str,
+    shaped(FROM_PATTERN, '"<tool>.result" or "<tool>.args.<param>"'),
+    Field(json_schema_extra={"pattern": FROM_PATTERN}),
+]
+
+Identifier = Annotated[
+    str,
+    AfterValidator(check_identifier),
+    Field(json_schema_extra={"pattern": "^[a-z][a-z0-9]*(_[a-z0-9]+)*$"}),
+]
+TypeName = Annotated[
+    str,
+    AfterValidator(check_type_name),
+    Field(json_schema_extra={"pattern": "^[A-Z][A-Za-z0-9]*$"}),
+]
+JsonSchema = Annotated[
+    dict[str, Any],
+    Field(description="A JSON Schema; `$ref` may point at a named type: `#/$defs/<Type>`."),
+]
+VarType = Literal["string", "number", "integer", "boolean", "array", "object"]
+
+DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant that can help with tasks."
+DEFAULT_NEXT_STEP_PROMPT = """\
+You are working on the following thread:
+
+{{ thread }}
+
+What should the next step be?"""
+
+
+class _Section(BaseModel):
+    """Base of every table: unknown keys are errors and values are never coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class AgentSection(_Section):
+    """[agent]: who the agent is and its limits."""
+
+    name: Identifier = Field(description="The agent's name, snake_case; also its package name.")
+    description: str = Field("", description="What the agent does, for people and the model.")
+    max_turns: int = Field(
+        20, ge=1, description="Model calls per launch or resume; then the thread is paused."
+    )
+    max_consecutive_errors: int = Field(
+        3, ge=1, description="Errors in a row before the thread escalates to a person."
+    )
+    version: str = Field(
+        "1", min_length=1, description="Stamped into threads; bump it when a change breaks them."
+    )
+
+
+class ModelSection(_Section):
+    """[model]: the default model; overridable at run time and by environment variables."""
+
+    provider: Literal["openai", "anthropic"] = Field(
+        "openai", description='"openai" (any OpenAI-compatible endpoint) or "anthropic".'
+    )
+    name: str = Field("gpt-4o-mini", min_length=1, description="The model's name.")
+    base_url: Url | None = Field(None, description="The endpoint, e.g. http://127.0.0.1:8000/v1.")
+    api_key_env: str | None = Field(
+        None, min_length=1, description="The environment variable that holds the API key."
+    )
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature.")
+    timeout_s: float = Field(60.0, gt=0, description="Seconds before a model call times out.")
+    max_retries: int = Field(2, ge=0, description="Retries of a failed model call.")
+    fallback: list[FallbackModel] = Field(
+        default_factory=list,
+        description='Models tried in order when this one fails, as "provider:name".',
+    )
+
+
+class PromptsSection(_Section):
+    """[prompts]: Jinja2 templates the generated agent renders."""
+
+    system: str = Field(DEFAULT_SYSTEM_PROMPT, description="The system prompt (Jinja2).")
+    next_step: str = Field(
+        DEFAULT_NEXT_STEP_PROMPT,
+        description="The prompt asking for the next step (Jinja2); must use {{ thread }}.",
+    )
+    vars: dict[Identifier, VarType] = Field(
+        default_factory=dict,
+        description="Extra template variables given at launch: name = JSON Schema type.",
+    )
+
+
+class ApprovalWhen(_Section):
+    """An approval needed only when an expression over the call's params holds."""
+
+    when: str = Field(
+        min_length=1, description='A safe expression over the params, e.g. "b == 0 or a > 1000".'
+    )
+
+
+Approval = Literal["never", "always"] | ApprovalWhen
+
+
+class ToolSection(_Section):
+    """[tools.<name>]: a function the model may call; its handler is the user's code."""
+
+    description: str = Field(min_length=1, description="What the tool does, for the model.")
+    params: dict[str, JsonSchema] = Field(
+        default_factory=dict, description="The call's parameters: name = JSON Schema."
+    )
+    returns: JsonSchema | None = Field(None, description="JSON Schema of the handler's result.")
+    approval: Approval = Field(
+        "never",
+        description='"never", "always", or { when = "<expression>" } to ask a person first.',
+    )
+
+    @field_validator("approval", mode="before")
+    @classmethod
+    def _approval_shape(cls, value: Any) -> Any:
+        """One clear message instead of one per alternative of the union."""
+        if value in ("never", "always"):
+            return value
+        if isinstance(value, dict) and set(value) == {"when"}:
+            return value
+        from pydantic_core import PydanticCustomError
+
+        raise PydanticCustomError(
+            "AG013",
+            'approval must be "never", "always" or a table with a "when" expression',
+        )
+
+
+class HumanSection(_Section):
+    """[humans.<name>]: a person the agent can contact; the thread waits for the answer."""
+
+    description: str = Field(min_length=1, description="When to contact this person.")
+    format: Literal["free_text", "yes_no", "multiple_choice"] = Field(
+        "free_text", description='The answer expected: "free_text", "yes_no", "multiple_choice".'
+    )
+    choices: list[Annotated[str, Field(min_length=1)]] | None = Field(
+        None, description='The options of a "multiple_choice" contact.'
+    )
+    params: dict[str, JsonSchema] = Field(
+        default_factory=dict, description="What the model sends the person: name = JSON Schema."
+    )
+
+
+class DoneSection(_Section):
+    """[done]: the terminal intent, by which the model says the work is finished."""
+
+    name: Identifier = Field("done_for_now", description="The intent's name.")
+    description: str = Field(
+        "Tell the user the work is done.", min_length=1, description="When to use it."
+    )
+    params: dict[str, JsonSchema] = Field(
+        default_factory=lambda: {"message": {"type": "string"}},
+        description="What the final answer carries: name = JSON Schema.",
+    )
+
+
+class StateField(BaseModel):
+    """[state.fields.<name>]: a JSON Schema plus `from`, the event that sets it."""
+
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True, populate_by_name=True)
+
+    from_: FromRule | None = Field(
+        None,
+        alias="from",
+        description='"<tool>.result" or "<tool>.args.<param>": set when that tool succeeds.',
+    )
+
+    @property
+    def schema_(self) -> dict[str, Any]:
+        """The field's JSON Schema, without `from`."""
+        return dict(self.model_extra or {})
+
+
+class StateSection(_Section):
+    """[state]: typed business state derived from events by the reducer."""
+
+    fields: dict[Identifier, StateField] = Field(
+        default_factory=dict, description="Business state fields: name = JSON Schema + from."
+    )
+
+
+class ControlState(_Section):
+    """[states.<name>]: a control-flow state and the intents allowed in it."""
+
+    initial: bool = Field(False, description="Whether threads start here; exactly one state is.")
+    description: str = Field("", description="Appended to the prompt while in this state.")
+    tools: list[str] | None = Field(
+        None, description="Tools and humans allowed here (done always is); omit to allow all."
+    )
+    on: dict[str, str] = Field(
+        default_factory=dict, description="Transitions: <tool> = <state> when the tool succeeds."
+    )
+
+
+class Spec(_Section):
+    """One agent: the root of a spec file."""
+
+    agent: AgentSection = Field(description="Who the agent is and its limits.")
+    model: ModelSection = Field(default_factory=ModelSection, description="The default model.")  # type: ignore[arg-type]
+    prompts: PromptsSection = Field(default_factory=PromptsSection, description="Prompts.")  # type: ignore[arg-type]
+    tools: dict[Identifier, ToolSection] = Field(
+        default_factory=dict, description="Tools the model may call."
+    )
+    humans: dict[Identifier, HumanSection] = Field(
+        default_factory=dict, description="People the agent may contact."
+    )
+    done: DoneSection = Field(default_factory=DoneSection, description="The terminal intent.")  # type: ignore[arg-type]
+    types: dict[TypeName, JsonSchema] = Field(
+        default_factory=dict, description="Named JSON Schemas shared by tools: PascalCase = schema."
+    )
+    state: StateSection = Field(default_factory=StateSection, description="Business state.")
+    states: dict[Identifier, ControlState] = Field(
+        default_factory=dict, description="Control-flow states; without them one state allows all."
+    )

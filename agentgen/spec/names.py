@@ -1,0 +1,90 @@
+"""Rules for the names a spec declares, and the names generated code already uses."""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
+
+SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+PASCAL_CASE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+
+# Classes every generated package defines; an intent or a named type must not take them.
+GENERATED_CLASSES = frozenset(
+    {
+        "AgentState",
+        "Approval",
+        "Event",
+        "HumanResponse",
+        "NextStep",
+        "Pending",
+        "Thread",
+        "ToolCall",
+        "UserMessage",
+    }
+)
+
+# Fields `AgentState` always has; business state fields must not take them.
+STATE_BUILTIN_FIELDS = frozenset(
+    {"status", "current_state", "pending", "consecutive_errors", "turns", "version"}
+)
+
+# Every intent model carries its discriminator here.
+INTENT_FIELD = "intent"
+
+
+def to_pascal(name: str) -> str:
+    """`request_more_information` -> `RequestMoreInformation`."""
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+
+
+def to_snake(name: str) -> str:
+    """Best-effort snake_case spelling of any name, for hints."""
+    spaced = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name.strip())
+    snake = re.sub(r"[^a-z0-9]+", "_", spaced.lower()).strip("_")
+    snake = re.sub(r"^[0-9_]+", "", snake)
+    return snake or "name"
+
+
+def check_identifier(name: str) -> str:
+    """Accept a snake_case identifier that is not a Python keyword."""
+    if not SNAKE_CASE.match(name):
+        raise PydanticCustomError(
+            "AG020",
+            "'{name}' is not a snake_case identifier",
+            {"name": name, "hint": f"did you mean '{to_snake(name)}'?"},
+        )
+    if keyword.iskeyword(name):
+        raise PydanticCustomError(
+            "AG021",
+            "'{name}' is a Python keyword and cannot name anything here",
+            {"name": name, "hint": f"use a longer name, such as '{name}_name'"},
+        )
+    return name
+
+
+def check_type_name(name: str) -> str:
+    """Accept a PascalCase type name."""
+    if not PASCAL_CASE.match(name):
+        raise PydanticCustomError(
+            "AG020",
+            "'{name}' is not a PascalCase type name",
+            {"name": name, "hint": f"did you mean '{to_pascal(to_snake(name))}'?"},
+        )
+    return name
+
+
+def shaped(pattern: str, shape: str) -> AfterValidator:
+    """A string check whose error names the expected shape instead of the regex."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.match(value):
+            raise PydanticCustomError(
+                "AG013", "'{value}' must have the form {shape}", {"value": value, "shape": shape}
+            )
+        return value
+
+    return AfterValidator(check)

@@ -1,0 +1,297 @@
+"""Checks across a structurally valid spec: names, references, states, schemas, expressions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from jsonschema import Draft202012Validator
+
+from agentgen.spec.hints import did_you_mean
+from agentgen.spec.model import ApprovalWhen, Spec
+from agentgen.spec.names import (
+    GENERATED_CLASSES,
+    INTENT_FIELD,
+    STATE_BUILTIN_FIELDS,
+    to_pascal,
+)
+from agentgen.spec.when import check_when
+from agentgen.validate._jsonschema import check_schema
+from agentgen.validate._positions import Path, PositionMap, position_in_string
+from agentgen.validate._problems import Problem
+from agentgen.validate._templates import check_template, uses_variable
+
+THREAD_VARIABLE = "thread"
+
+
+def check_semantics(spec: Spec, text: str, positions: PositionMap) -> list[Problem]:
+    """Every cross-reference problem of a spec whose shape is already valid."""
+    return [
+        *_intent_names(spec),
+        *_class_names(spec),
+        *_reserved_fields(spec),
+        *_schemas(spec),
+        *_approvals(spec, text, positions),
+        *_humans(spec),
+        *_state_fields(spec),
+        *_control_states(spec),
+        *_prompts(spec, text, positions),
+    ]
+
+
+def _intents(spec: Spec) -> Iterator[tuple[str, Path, str]]:
+    """(name, where it is declared, kind) of every intent, in file order of kind."""
+    for name in spec.tools:
+        yield name, ("tools", name), "tool"
+    for name in spec.humans:
+        yield name, ("humans", name), "human contact"
+    yield spec.done.name, ("done", "name"), "done intent"
+
+
+def _intent_names(spec: Spec) -> list[Problem]:
+    seen: dict[str, str] = {}
+    problems = []
+    for name, path, kind in _intents(spec):
+        if name in seen:
+            message = f"'{name}' is already declared as a {seen[name]}; intent names must be unique"
+            at: Literal["key", "value"] = "value" if kind == "done intent" else "key"
+            problems.append(Problem(path, "AG022", message, at=at))
+        else:
+            seen[name] = kind
+    return problems
+
+
+def _class_names(spec: Spec) -> list[Problem]:
+    problems = []
+    for name in spec.types:
+        if name in GENERATED_CLASSES:
+            message = f"type name '{name}' collides with a class every generated package defines"
+            problems.append(
+                Problem(("types", name), "AG023", message, f"try '{name}Info'", at="key")
+            )
+    for name, path, kind in _intents(spec):
+        class_name = to_pascal(name)
+        at: Literal["key", "value"] = "value" if kind == "done intent" else "key"
+        if class_name in GENERATED_CLASSES:
+            message = (
+                f"{kind} '{name}' would generate class '{class_name}', "
+                "which the package already defines"
+            )
+            problems.append(Problem(path, "AG023", message, "choose another name", at=at))
+        elif class_name in spec.types:
+            message = (
+                f"{kind} '{name}' would generate class '{class_name}', which is also a named type"
+            )
+            problems.append(Problem(path, "AG023", message, "rename the tool or the type", at=at))
+    return problems
+
+
+def _reserved_fields(spec: Spec) -> list[Problem]:
+    problems = []
+    for name in spec.state.fields:
+        if name in STATE_BUILTIN_FIELDS:
+            message = f"state field '{name}' collides with a field every AgentState has"
+            problems.append(Problem(("state", "fields", name), "AG023", message, at="key"))
+    if THREAD_VARIABLE in spec.prompts.vars:
+        message = f"template variable '{THREAD_VARIABLE}' is provided by the agent itself"
+        problems.append(Problem(("prompts", "vars", THREAD_VARIABLE), "AG023", message, at="key"))
+    for params, path in _param_tables(spec):
+        if INTENT_FIELD in params:
+            message = f"param '{INTENT_FIELD}' collides with the intent's discriminator field"
+            problems.append(Problem(path + (INTENT_FIELD,), "AG023", message, at="key"))
+    return problems
+
+
+def _param_tables(spec: Spec) -> Iterator[tuple[dict[str, dict[str, Any]], Path]]:
+    for name, tool in spec.tools.items():
+        yield tool.params, ("tools", name, "params")
+    for name, human in spec.humans.items():
+        yield human.params, ("humans", name, "params")
+    yield spec.done.params, ("done", "params")
+
+
+def _schemas(spec: Spec) -> list[Problem]:
+    """Every embedded JSON Schema, checked with the named types in scope."""
+    types = set(spec.types)
+    problems = []
+    for params, path in _param_tables(spec):
+        for param, schema in params.items():
+            problems += check_schema(schema, path + (param,), types)
+    for name, tool in spec.tools.items():
+        if tool.returns is not None:
+            problems += check_schema(tool.returns, ("tools", name, "returns"), types)
+    for name, schema in spec.types.items():
+        problems += check_schema(schema, ("types", name), types)
+    for name, field in spec.state.fields.items():
+        problems += check_schema(field.schema_, ("state", "fields", name), types)
+    return problems
+
+
+def _approvals(spec: Spec, text: str, positions: PositionMap) -> list[Problem]:
+    problems = []
+    for name, tool in spec.tools.items():
+        if not isinstance(tool.approval, ApprovalWhen):
+            continue
+        path = ("tools", name, "approval", "when")
+        expression = tool.approval.when
+        for problem in check_when(expression, tool.params):
+            where = position_in_string(text, positions, path, expression, problem.offset)
+            problems.append(
+                Problem(path, problem.code, problem.message, problem.hint, pinned=where)
+            )
+    return problems
+
+
+def _humans(spec: Spec) -> list[Problem]:
+    problems = []
+    for name, human in spec.humans.items():
+        path = ("humans", name)
+        if human.format == "multiple_choice" and not human.choices:
+            message = f"human contact '{name}' is multiple_choice but has no choices"
+            problems.append(Problem(path, "AG011", message, 'add choices = ["…", "…"]', at="key"))
+        elif human.format != "multiple_choice" and human.choices is not None:
+            message = f"choices are only for multiple_choice contacts, not {human.format}"
+            problems.append(Problem(path + ("choices",), "AG013", message, at="key"))
+        problems += _repeats(human.choices or [], path + ("choices",), "choice")
+    return problems
+
+
+def _repeats(items: list[str], path: Path, what: str) -> list[Problem]:
+    seen: set[str] = set()
+    problems = []
+    for index, item in enumerate(items):
+        if item in seen:
+            problems.append(Problem(path + (index,), "AG022", f"duplicate {what} '{item}'"))
+        seen.add(item)
+    return problems
+
+
+def _state_fields(spec: Spec) -> list[Problem]:
+    problems = []
+    for name, field in spec.state.fields.items():
+        path = ("state", "fields", name)
+        if field.from_ is not None:
+            problems += _from_rule(spec, field.from_, path + ("from",))
+        if "default" in field.schema_:
+            problems += _default_fits(spec, field.schema_, path + ("default",))
+    return problems
+
+
+def _from_rule(spec: Spec, rule: str, path: Path) -> list[Problem]:
+    tool_name, _, rest = rule.partition(".")
+    tool = spec.tools.get(tool_name)
+    if tool is None:
+        hint = did_you_mean(tool_name, spec.tools)
+        if tool_name in spec.humans:
+            hint = "only tools set state fields; humans answer in the thread"
+        return [Problem(path, "AG030", f"undefined tool '{tool_name}' in from", hint)]
+    param = rest.removeprefix("args.")
+    if rest.startswith("args.") and param not in tool.params:
+        hint = did_you_mean(param, tool.params)
+        return [Problem(path, "AG030", f"tool '{tool_name}' has no param '{param}'", hint)]
+    return []
+
+
+def _default_fits(spec: Spec, schema: dict[str, Any], path: Path) -> list[Problem]:
+    """A field's default must satisfy its own schema (named types resolved)."""
+    validator = Draft202012Validator({**schema, "$defs": dict(spec.types)})
+    try:
+        error = next(iter(validator.iter_errors(schema["default"])), None)
+    except Exception:
+        return []
+    if error is None:
+        return []
+    return [Problem(path, "AG013", f"default does not match the field's schema: {error.message}")]
+
+
+def _control_states(spec: Spec) -> list[Problem]:
+    if not spec.states:
+        return []
+    return [*_initial_state(spec), *_state_references(spec), *_unreachable(spec)]
+
+
+def _initial_state(spec: Spec) -> list[Problem]:
+    initial = [name for name, state in spec.states.items() if state.initial]
+    if not initial:
+        first = next(iter(spec.states))
+        message = "no initial state: mark exactly one state with initial = true"
+        return [Problem(("states", first), "AG032", message, at="key")]
+    return [
+        Problem(
+            ("states", name, "initial"),
+            "AG033",
+            f"several initial states: '{initial[0]}' and '{name}'",
+        )
+        for name in initial[1:]
+    ]
+
+
+def _state_references(spec: Spec) -> list[Problem]:
+    intents = {name for name, _, _ in _intents(spec)}
+    problems = []
+    for name, state in spec.states.items():
+        path = ("states", name)
+        allowed = set(state.tools) if state.tools is not None else intents
+        for index, tool in enumerate(state.tools or []):
+            if tool not in intents:
+                hint = did_you_mean(tool, intents)
+                problems.append(
+                    Problem(path + ("tools", index), "AG030", f"undefined tool '{tool}'", hint)
+                )
+        problems += _repeats(state.tools or [], path + ("tools",), "tool")
+        for tool, target in state.on.items():
+            problems += _transition(spec, name, tool, target, allowed)
+    return problems
+
+
+def _transition(spec: Spec, state: str, tool: str, target: str, allowed: set[str]) -> list[Problem]:
+    path = ("states", state, "on", tool)
+    problems = []
+    if tool not in spec.tools:
+        hint = did_you_mean(tool, spec.tools)
+        problems.append(
+            Problem(path, "AG030", f"undefined tool '{tool}' in transition", hint, at="key")
+        )
+    elif tool not in allowed:
+        message = f"transition on '{tool}', which state '{state}' does not allow"
+        problems.append(Problem(path, "AG034", message, f"add '{tool}' to its tools", at="key"))
+    if target not in spec.states:
+        hint = did_you_mean(target, spec.states)
+        problems.append(Problem(path, "AG030", f"undefined state '{target}'", hint))
+    return problems
+
+
+def _unreachable(spec: Spec) -> list[Problem]:
+    initial = [name for name, state in spec.states.items() if state.initial]
+    reached = set(initial[:1])
+    frontier = list(reached)
+    while frontier:
+        for target in spec.states[frontier.pop()].on.values():
+            if target in spec.states and target not in reached:
+                reached.add(target)
+                frontier.append(target)
+    if not initial:
+        return []
+    return [
+        Problem(
+            ("states", name),
+            "AG031",
+            f"state '{name}' is unreachable from '{initial[0]}'",
+            "add a transition to it under some state's [on] table",
+            at="key",
+        )
+        for name in spec.states
+        if name not in reached
+    ]
+
+
+def _prompts(spec: Spec, text: str, positions: PositionMap) -> list[Problem]:
+    variables = set(spec.prompts.vars)
+    system, next_step = spec.prompts.system, spec.prompts.next_step
+    problems = check_template(system, ("prompts", "system"), variables, text, positions)
+    next_path = ("prompts", "next_step")
+    problems += check_template(next_step, next_path, variables | {THREAD_VARIABLE}, text, positions)
+    if not uses_variable(next_step, THREAD_VARIABLE):
+        message = "the next_step prompt must show the thread with {{ thread }}"
+        problems.append(Problem(next_path, "AG042", message, at="key"))
+    return problems
