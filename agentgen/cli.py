@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -63,11 +64,12 @@ def _validate_all(paths: tuple[Path, ...]) -> list[SpecResult]:
 
 
 def _default_specs(config: Config) -> Path:
-    specs = config.specs
+    """The configured specs folder, relative to the working directory when it can be."""
     try:
-        return specs.relative_to(Path.cwd())
+        # relpath, not relative_to: from a subfolder of the project it is `../specs`.
+        return Path(os.path.relpath(config.specs, Path.cwd()))
     except ValueError:
-        return specs
+        return config.specs
 
 
 def _summary(results: list[SpecResult]) -> str:
@@ -76,3 +78,13 @@ def _summary(results: list[SpecResult]) -> str:
     if failed:
         return f"{failed} of {len(results)} {noun} invalid"
     return f"{len(results)} {noun} valid"
+
+
+def _register_generation_commands() -> None:
+    from agentgen.cli_generate import check_command, generate_command
+
+    main.add_command(generate_command)
+    main.add_command(check_command)
+
+
+_register_generation_commands()

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agentgen.spec.hints import did_you_mean
+
 _KEYS = {"specs", "out", "templates"}
 
 
@@ -37,12 +39,15 @@ def _from_pyproject(path: Path) -> Config:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{path.name}: cannot read [tool.agentgen]: {error}") from error
-    table: Any = data.get("tool", {}).get("agentgen", {})
+    tool: Any = data.get("tool", {})
+    table: Any = tool.get("agentgen", {}) if isinstance(tool, dict) else None
     if not isinstance(table, dict):
         raise ConfigError(f"{path.name}: [tool.agentgen] must be a table")
     unknown = sorted(set(table) - _KEYS)
     if unknown:
-        raise ConfigError(f"{path.name}: unknown key '{unknown[0]}' in [tool.agentgen]")
+        hint = did_you_mean(unknown[0], _KEYS)
+        known = f" ({hint})" if hint else f" (known keys: {', '.join(sorted(_KEYS))})"
+        raise ConfigError(f"{path.name}: unknown key '{unknown[0]}' in [tool.agentgen]{known}")
     root = path.parent
     values = {key: _folder(path, root, key, table[key]) for key in _KEYS if key in table}
     return Config(**values)

@@ -24,10 +24,9 @@ class Diagnostic:
 
     def text(self) -> str:
         """Render as `file:line:col: error[AGnnn]: message`, hint on the next line."""
-        head = (
-            f"{self.file}:{self.line}:{self.column}: {self.severity}[{self.code}]: {self.message}"
-        )
-        return head if self.hint is None else f"{head}\n    hint: {self.hint}"
+        where = f"{_one_line(self.file)}:{self.line}:{self.column}"
+        head = f"{where}: {self.severity}[{self.code}]: {_one_line(self.message)}"
+        return head if self.hint is None else f"{head}\n    hint: {_one_line(self.hint)}"
 
     def github(self) -> str:
         """Render as a GitHub Actions workflow annotation."""
@@ -40,7 +39,35 @@ class Diagnostic:
 
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     """Sort by file, then position, then code; drop exact repeats."""
-    return sorted(set(diagnostics))
+    return sorted(set(diagnostics), key=_sort_key)
+
+
+def _sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, str, str, bool, str, str]:
+    # Not the dataclass order: it would compare a hint of None with a string and fail.
+    d = diagnostic
+    return (
+        d.file,
+        d.line,
+        d.column,
+        d.code,
+        d.message,
+        d.hint is not None,
+        d.hint or "",
+        d.severity,
+    )
+
+
+def clip(value: str, limit: int = 80) -> str:
+    """A value as a message quotes it: on one line, and not a whole megabyte of it."""
+    shown = _one_line(value[: limit + 1])
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def _one_line(text: str) -> str:
+    """Escape newlines and other control characters: one diagnostic stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:

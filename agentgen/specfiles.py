@@ -13,13 +13,23 @@ def find_spec_files(paths: list[Path]) -> list[Path]:
     """Files as given, folders as their `*.toml` files (recursively), sorted and unique."""
     found: set[Path] = set()
     for path in paths:
-        if path.is_dir():
-            specs = [p for p in path.rglob("*.toml") if not p.is_dir()]
-            if not specs:
-                raise SpecFilesError(f"no spec files (*.toml) in folder '{path.as_posix()}'")
-            found.update(specs)
-        elif path.exists() or path.is_symlink():
-            found.add(path)
-        else:
-            raise SpecFilesError(f"no such file or folder: '{path.as_posix()}'")
+        try:
+            found.update(_specs_at(path))
+        except OSError as error:
+            # e.g. a name too long for the file system: the path itself is unusable.
+            reason = (error.strerror or type(error).__name__).lower()
+            raise SpecFilesError(f"cannot use '{path.as_posix()}': {reason}") from error
     return sorted(found)
+
+
+def _specs_at(path: Path) -> list[Path]:
+    """The spec files one command-line path names."""
+    if path.is_dir():
+        specs = [p for p in path.rglob("*.toml") if not p.is_dir()]
+        if not specs:
+            raise SpecFilesError(f"no spec files (*.toml) in folder '{path.as_posix()}'")
+        return specs
+    # A dangling symlink is still named on purpose: reading it reports the problem.
+    if path.exists() or path.is_symlink():
+        return [path]
+    raise SpecFilesError(f"no such file or folder: '{path.as_posix()}'")

@@ -71,7 +71,9 @@ class AgentSection(_Section):
         3, ge=1, description="Errors in a row before the thread escalates to a person."
     )
     version: str = Field(
-        "1", min_length=1, description="Stamped into threads; bump it when a change breaks them."
+        "1",
+        min_length=1,
+        description="Stamped into threads; bump it when a change breaks old threads.",
     )
 
 
@@ -81,12 +83,14 @@ class ModelSection(_Section):
     provider: Literal["openai", "anthropic"] = Field(
         "openai", description='"openai" (any OpenAI-compatible endpoint) or "anthropic".'
     )
-    name: str = Field("gpt-4o-mini", min_length=1, description="The model's name.")
+    name: str = Field(
+        "gpt-4o-mini", min_length=1, description="The model's name, e.g. gpt-4o-mini."
+    )
     base_url: Url | None = Field(None, description="The endpoint, e.g. http://127.0.0.1:8000/v1.")
     api_key_env: str | None = Field(
         None, min_length=1, description="The environment variable that holds the API key."
     )
-    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature.")
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature, 0 to 2.")
     timeout_s: float = Field(60.0, gt=0, description="Seconds before a model call times out.")
     max_retries: int = Field(2, ge=0, description="Retries of a failed model call.")
     fallback: list[FallbackModel] = Field(
@@ -157,7 +161,7 @@ class HumanSection(_Section):
         "free_text", description='The answer expected: "free_text", "yes_no", "multiple_choice".'
     )
     choices: list[Annotated[str, Field(min_length=1)]] | None = Field(
-        None, description='The options of a "multiple_choice" contact.'
+        None, description='The options to pick from; only, and always, for "multiple_choice".'
     )
     params: dict[str, JsonSchema] = Field(
         default_factory=dict, description="What the model sends the person: name = JSON Schema."
@@ -167,9 +171,11 @@ class HumanSection(_Section):
 class DoneSection(_Section):
     """[done]: the terminal intent, by which the model says the work is finished."""
 
-    name: Identifier = Field("done_for_now", description="The intent's name.")
+    name: Identifier = Field(
+        "done_for_now", description="The intent's name, snake_case, unique among intents."
+    )
     description: str = Field(
-        "Tell the user the work is done.", min_length=1, description="When to use it."
+        "Tell the user the work is done.", min_length=1, description="When the model should use it."
     )
     params: dict[str, JsonSchema] = Field(
         default_factory=lambda: {"message": {"type": "string"}},
@@ -219,19 +225,30 @@ class Spec(_Section):
     """One agent: the root of a spec file."""
 
     agent: AgentSection = Field(description="Who the agent is and its limits.")
-    model: ModelSection = Field(default_factory=ModelSection, description="The default model.")  # type: ignore[arg-type]
-    prompts: PromptsSection = Field(default_factory=PromptsSection, description="Prompts.")  # type: ignore[arg-type]
+    model: ModelSection = Field(
+        default_factory=ModelSection,  # type: ignore[arg-type]
+        description="The default model and its settings.",
+    )
+    prompts: PromptsSection = Field(
+        default_factory=PromptsSection,  # type: ignore[arg-type]
+        description="Jinja2 prompts and their variables.",
+    )
     tools: dict[Identifier, ToolSection] = Field(
         default_factory=dict, description="Tools the model may call."
     )
     humans: dict[Identifier, HumanSection] = Field(
         default_factory=dict, description="People the agent may contact."
     )
-    done: DoneSection = Field(default_factory=DoneSection, description="The terminal intent.")  # type: ignore[arg-type]
+    done: DoneSection = Field(
+        default_factory=DoneSection,  # type: ignore[arg-type]
+        description="The intent that ends the work.",
+    )
     types: dict[TypeName, JsonSchema] = Field(
         default_factory=dict, description="Named JSON Schemas shared by tools: PascalCase = schema."
     )
-    state: StateSection = Field(default_factory=StateSection, description="Business state.")
+    state: StateSection = Field(
+        default_factory=StateSection, description="Typed business state set by tools."
+    )
     states: dict[Identifier, ControlState] = Field(
         default_factory=dict, description="Control-flow states; without them one state allows all."
     )

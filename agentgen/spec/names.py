@@ -8,6 +8,8 @@ import re
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
+from agentgen.diagnostics import clip
+
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 PASCAL_CASE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 
@@ -50,11 +52,12 @@ def to_snake(name: str) -> str:
 
 def check_identifier(name: str) -> str:
     """Accept a snake_case identifier that is not a Python keyword."""
-    if not SNAKE_CASE.match(name):
+    # fullmatch: `$` alone would also accept a name ending in a newline.
+    if not SNAKE_CASE.fullmatch(name):
         raise PydanticCustomError(
             "AG020",
             "'{name}' is not a snake_case identifier",
-            {"name": name, "hint": f"did you mean '{to_snake(name)}'?"},
+            {"name": clip(name), "hint": f"did you mean '{clip(_identifier_like(name))}'?"},
         )
     if keyword.iskeyword(name):
         raise PydanticCustomError(
@@ -65,13 +68,25 @@ def check_identifier(name: str) -> str:
     return name
 
 
+def _identifier_like(name: str) -> str:
+    """A valid identifier close to `name`: never a keyword, which would be refused next."""
+    snake = to_snake(name)
+    return f"{snake}_name" if keyword.iskeyword(snake) else snake
+
+
 def check_type_name(name: str) -> str:
-    """Accept a PascalCase type name."""
-    if not PASCAL_CASE.match(name):
+    """Accept a PascalCase type name that is not a Python keyword (`None`, `True`, `False`)."""
+    if not PASCAL_CASE.fullmatch(name):
         raise PydanticCustomError(
             "AG020",
             "'{name}' is not a PascalCase type name",
-            {"name": name, "hint": f"did you mean '{to_pascal(to_snake(name))}'?"},
+            {"name": clip(name), "hint": f"did you mean '{clip(to_pascal(to_snake(name)))}'?"},
+        )
+    if keyword.iskeyword(name):
+        raise PydanticCustomError(
+            "AG021",
+            "'{name}' is a Python keyword and cannot name anything here",
+            {"name": name, "hint": f"use a longer name, such as '{name}Value'"},
         )
     return name
 
@@ -81,9 +96,11 @@ def shaped(pattern: str, shape: str) -> AfterValidator:
     compiled = re.compile(pattern)
 
     def check(value: str) -> str:
-        if not compiled.match(value):
+        if not compiled.fullmatch(value):
             raise PydanticCustomError(
-                "AG013", "'{value}' must have the form {shape}", {"value": value, "shape": shape}
+                "AG013",
+                "'{value}' must have the form {shape}",
+                {"value": clip(value), "shape": shape},
             )
         return value
 

@@ -8,6 +8,7 @@ params by name. It is checked at generate time and emitted as plain Python over 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
@@ -15,6 +16,9 @@ from agentgen.spec.hints import did_you_mean
 
 _COMPARISONS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn)
 _LITERAL_TYPES = (str, int, float, bool, type(None))
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+# Literals as TOML, JSON or YAML spell them.
+_OTHER_LITERALS = {"true": "True", "false": "False", "null": "None", "none": "None"}
 _NODE_NAMES = {
     ast.Call: "function calls",
     ast.Attribute: "attribute access",
@@ -65,13 +69,66 @@ def when_to_python(expression: str, attributes: Mapping[str, str], receiver: str
 
 def _parse(expression: str) -> ast.Expression | WhenProblem:
     """Parse as one Python expression; a syntax error becomes a problem."""
+    text = expression.strip()
+    shift = _leading_space(expression)
+    if not text:
+        return WhenProblem("AG060", 0, "invalid when expression: it is empty")
     try:
-        return ast.parse(expression.strip(), mode="eval")
+        return ast.parse(text, mode="eval")
     except SyntaxError as error:
-        offset = max((error.offset or 1) - 1, 0) + _leading_space(expression)
-        return WhenProblem("AG060", offset, f"invalid when expression: {error.msg}")
+        return _syntax_problem(text, error, shift)
     except (ValueError, RecursionError, MemoryError):
-        return WhenProblem("AG060", 0, "invalid when expression: it cannot be parsed")
+        return WhenProblem("AG060", shift, "invalid when expression: it cannot be parsed")
+
+
+def _syntax_problem(text: str, error: SyntaxError, shift: int) -> WhenProblem:
+    """Point at the offending character; Python reports offset 0 when the text ends too early."""
+    if not error.offset or not error.lineno:
+        message = "invalid when expression: it ends too early"
+        return WhenProblem("AG060", shift + len(text), message, _multi_line_hint(text))
+    offset = _line_start(text, error.lineno) + error.offset - 1
+    for written, hint in _SYNTAX_HINTS:
+        start = text.rfind(written, 0, offset + 1)
+        if start >= 0 and start + len(written) > offset and _alone(text, start, written):
+            message = f"invalid when expression: unexpected '{written}'"
+            return WhenProblem("AG060", shift + start, message, hint)
+    reason = re.sub(r" \(detected at line \d+\)$", "", error.msg)
+    message = f"invalid when expression: {reason}"
+    return WhenProblem("AG060", shift + offset, message, _multi_line_hint(text))
+
+
+# Other languages' operators, which people write out of habit.
+_SYNTAX_HINTS = (
+    ("&&", "use 'and' instead of '&&'"),
+    ("||", "use 'or' instead of '||'"),
+    ("!", "use 'not' instead of '!'"),
+    ("=", "use '==' to compare"),
+)
+
+
+def _alone(text: str, start: int, written: str) -> bool:
+    """Whether `written` at `start` is not part of a longer operator (`==`, `!=`, `<=`)."""
+    before = text[start - 1 : start] if start else ""
+    after = text[start + len(written) : start + len(written) + 1]
+    return before not in ("=", "!", "<", ">") and after != "="
+
+
+def _multi_line_hint(text: str) -> str | None:
+    return "wrap a multi-line expression in parentheses" if _NEWLINE.search(text) else None
+
+
+def _line_start(text: str, lineno: int) -> int:
+    """Offset of the first character of a 1-based line of `text` (its end if there is none)."""
+    starts = [0] + [match.end() for match in _NEWLINE.finditer(text)]
+    return starts[lineno - 1] if 0 < lineno <= len(starts) else len(text)
+
+
+def _node_offset(text: str, node: ast.AST) -> int:
+    """Character offset of a node in `text`; `col_offset` counts UTF-8 bytes, not characters."""
+    lineno, column = getattr(node, "lineno", 1), getattr(node, "col_offset", 0)
+    start = _line_start(text, lineno)
+    line = _NEWLINE.split(text[start:], maxsplit=1)[0]
+    return start + len(line.encode("utf-8")[:column].decode("utf-8", errors="ignore"))
 
 
 def _leading_space(expression: str) -> int:
@@ -82,12 +139,13 @@ class _Checker(ast.NodeVisitor):
     """Collect every construct outside the allowed subset."""
 
     def __init__(self, expression: str, params: Collection[str]) -> None:
+        self.text = expression.strip()
         self.shift = _leading_space(expression)
         self.params = params
         self.problems: list[WhenProblem] = []
 
     def report(self, node: ast.AST, code: str, message: str, hint: str | None = None) -> None:
-        offset = getattr(node, "col_offset", 0) + self.shift
+        offset = _node_offset(self.text, node) + self.shift
         self.problems.append(WhenProblem(code, offset, message, hint))
 
     def visit_BoolOp(self, node: ast.BoolOp) -> None:
@@ -115,9 +173,17 @@ class _Checker(ast.NodeVisitor):
 
     def visit_Name(self, node: ast.Name) -> None:
         if node.id not in self.params:
-            known = ", ".join(sorted(self.params)) or "none"
-            hint = did_you_mean(node.id, self.params) or f"the tool's params are: {known}"
-            self.report(node, "AG061", f"unknown name '{node.id}' in when expression", hint)
+            message = f"unknown name '{node.id}' in when expression"
+            self.report(node, "AG061", message, self._name_hint(node.id))
+
+    def _name_hint(self, name: str) -> str:
+        literal = _OTHER_LITERALS.get(name.lower())
+        if literal is not None:
+            return f"write {literal}"
+        if not self.params:
+            return "the tool has no params"
+        known = ", ".join(sorted(self.params))
+        return did_you_mean(name, self.params) or f"the tool's params are: {known}"
 
     def visit_Constant(self, node: ast.Constant) -> None:
         if not isinstance(node.value, _LITERAL_TYPES):

@@ -12,12 +12,26 @@ import tomllib
 from dataclasses import dataclass, field
 
 Path = tuple[str | int, ...]
+# Where a string's characters are written: value offset `values[i]` is at text offset
+# `sources[i]`, and the characters between two such breakpoints are written one for one.
+_Layout = tuple[list[int], list[int]]
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _SPACE = re.compile(r"[ \t]*")
 _SPACE_AND_NEWLINES = re.compile(r"(?:[ \t\r\n]|#[^\n]*)*")
 _BASIC_BODY = re.compile(r'(?:[^"\\\n]|\\.)*')
 _SCALAR = re.compile(r"[^,\]}\n#]*")
+# The lexemes that matter for bracket depth: strings and comments (skipped whole), brackets,
+# "=" (a value follows) and newlines (a value ends, unless a bracket is still open).
+_LEXEME = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"{3,5}'
+    r"|'''(?:[^']|'(?!''))*'{3,5}"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'[^'\n]*'"
+    r"|#[^\n]*"
+    r"|[\[\]{}=\n]",
+    re.DOTALL,
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -35,6 +49,9 @@ class PositionMap:
     keys: dict[Path, Position] = field(default_factory=dict)
     values: dict[Path, Position] = field(default_factory=dict)
     end: Position = Position(1, 1)
+    # Character offsets where each line starts, and the layout of strings already looked into.
+    line_starts: list[int] = field(default_factory=list, repr=False, compare=False)
+    layouts: dict[Path, _Layout] = field(default_factory=dict, repr=False, compare=False)
 
     def key(self, path: Path) -> Position:
         """Where the key at `path` (or its closest written ancestor) is written."""
@@ -57,7 +74,7 @@ class _Scanner:
         self.text = text
         self.index = 0
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-        self.map = PositionMap(end=self.position(len(text)))
+        self.map = PositionMap(end=self.position(len(text)), line_starts=self.line_starts)
         self.array_counts: dict[Path, int] = {}
 
     def position(self, index: int) -> Position:
@@ -88,7 +105,7 @@ class _Scanner:
 
     def table_header(self) -> Path:
         self.index += 1
-        path = self.dotted_key(())
+        path = self.dotted_key((), header=True)
         self.skip(_SPACE)
         self.index += 1  # "]"
         return path
@@ -96,7 +113,7 @@ class _Scanner:
     def array_table_header(self) -> Path:
         start = self.index
         self.index += 2
-        path = self.dotted_key(())
+        path = self.dotted_key((), header=True)
         self.skip(_SPACE)
         self.index += 2  # "]]"
         item = self.array_counts.get(path, 0)
@@ -111,7 +128,7 @@ class _Scanner:
         self.skip(_SPACE)
         self.value(path)
 
-    def dotted_key(self, prefix: Path) -> Path:
+    def dotted_key(self, prefix: Path, header: bool = False) -> Path:
         path = prefix
         while True:
             self.skip(_SPACE)
@@ -122,6 +139,9 @@ class _Scanner:
             if self.peek() != ".":
                 return path
             self.index += 1
+            if header and path in self.array_counts:
+                # `[a.b]` after `[[a]]` extends the last table of the array `a`.
+                path = path + (self.array_counts[path] - 1,)
 
     def simple_key(self) -> str:
         if self.peek() in ('"', "'"):
@@ -205,24 +225,85 @@ def scan_positions(text: str) -> PositionMap:
     return _Scanner(text).scan()
 
 
+def first_deep_bracket(text: str, limit: int) -> Position:
+    """Where brackets inside a value first nest deeper than `limit`, found without recursion.
+
+    For documents too deep for `tomllib` itself; table headers are not nesting.
+    """
+    depth, in_value = 0, False
+    for match in _LEXEME.finditer(text):
+        token = match.group()
+        if token == "=" and depth == 0:
+            in_value = True
+        elif token == "\n" and depth == 0:
+            in_value = False
+        elif token in ("[", "{") and (in_value or depth > 0):
+            depth += 1
+            if depth > limit:
+                return _offset_position(text, match.start())
+        elif token in ("]", "}") and depth > 0:
+            depth -= 1
+    return Position(1, 1)
+
+
+def _offset_position(text: str, index: int) -> Position:
+    """The 1-based line and column of a character offset."""
+    line_start = text.rfind("\n", 0, index) + 1
+    return Position(text.count("\n", 0, index) + 1, index - line_start + 1)
+
+
 def position_in_string(
     text: str, positions: PositionMap, path: Path, value: str, offset: int
 ) -> Position:
     """File position of `value[offset]`, `value` being the string written at `path`.
 
-    Exact for strings without escapes; TOML drops a newline right after opening triple quotes.
+    Escapes, line-ending backslashes and CRLF line ends are followed, so the position is exact.
     """
     start = positions.values.get(path)
     if start is None:
         return positions.key(path)
-    first_line = text.split("\n", start.line)[start.line - 1]
-    line, column = start.line, start.column + 1
-    if first_line[start.column - 1 : start.column + 2] in ('"""', "'''"):
-        column += 2
-        if not first_line[start.column + 2 :].strip():
-            line, column = line + 1, 1
-    before = value[:offset]
-    newlines = before.count("\n")
-    if newlines == 0:
-        return Position(line, column + offset)
-    return Position(line + newlines, offset - before.rfind("\n"))
+    if not positions.line_starts:
+        positions.line_starts[:] = [0] + [m.end() for m in re.finditer("\n", text)]
+    starts = positions.line_starts
+    begin = starts[start.line - 1] + start.column - 1
+    if text[begin : begin + 1] not in ('"', "'"):
+        return start
+    layout = positions.layouts.get(path)
+    if layout is None:
+        layout = positions.layouts[path] = _string_layout(text, begin)
+    values, sources = layout
+    offset = max(0, min(offset, len(value)))
+    item = bisect.bisect_right(values, offset) - 1
+    index = sources[item] + offset - values[item]
+    line = bisect.bisect_right(starts, index)
+    return Position(line, index - starts[line - 1] + 1)
+
+
+# What breaks the one-for-one writing of characters, by kind of string (quote, multi-line).
+_ESCAPE = r"\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)"
+_STRING_SPECIALS = {
+    ('"', False): re.compile(_ESCAPE + r'|"'),
+    ('"', True): re.compile(r"\\[ \t]*\r?\n[ \t\r\n]*|" + _ESCAPE + r'|\r\n|"""', re.DOTALL),
+    ("'", False): re.compile(r"'"),
+    ("'", True): re.compile(r"\r\n|'''"),
+}
+
+
+def _string_layout(text: str, begin: int) -> _Layout:
+    """Breakpoints between a string's value offsets and text offsets, from its opening quote."""
+    quote = text[begin]
+    multi_line = text.startswith(quote * 3, begin)
+    index = begin + (3 if multi_line else 1)
+    if multi_line:
+        # TOML drops a newline right after the opening quotes.
+        index += 2 if text.startswith("\r\n", index) else int(text.startswith("\n", index))
+    values, sources = [0], [index]
+    for match in _STRING_SPECIALS[quote, multi_line].finditer(text, index):
+        token = match.group()
+        if token.startswith(quote):
+            break
+        # An escape or a CRLF is one character of the value; a line-ending backslash is none.
+        written = 0 if token[:1] == "\\" and token[1:2] in (" ", "\t", "\r", "\n") else 1
+        values.append(values[-1] + match.start() - sources[-1] + written)
+        sources.append(match.end())
+    return values, sources

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 
 from agentgen.spec.hints import did_you_mean
 from agentgen.spec.model import ApprovalWhen, Spec
@@ -19,9 +20,7 @@ from agentgen.spec.when import check_when
 from agentgen.validate._jsonschema import check_schema
 from agentgen.validate._positions import Path, PositionMap, position_in_string
 from agentgen.validate._problems import Problem
-from agentgen.validate._templates import check_template, uses_variable
-
-THREAD_VARIABLE = "thread"
+from agentgen.validate._templates import THREAD_VARIABLE, check_template, uses_variable
 
 
 def check_semantics(spec: Spec, text: str, positions: PositionMap) -> list[Problem]:
@@ -91,14 +90,19 @@ def _reserved_fields(spec: Spec) -> list[Problem]:
     for name in spec.state.fields:
         if name in STATE_BUILTIN_FIELDS:
             message = f"state field '{name}' collides with a field every AgentState has"
-            problems.append(Problem(("state", "fields", name), "AG023", message, at="key"))
+            builtin = ", ".join(sorted(STATE_BUILTIN_FIELDS))
+            hint = f"rename it; AgentState already has: {builtin}"
+            problems.append(Problem(("state", "fields", name), "AG023", message, hint, at="key"))
     if THREAD_VARIABLE in spec.prompts.vars:
         message = f"template variable '{THREAD_VARIABLE}' is provided by the agent itself"
-        problems.append(Problem(("prompts", "vars", THREAD_VARIABLE), "AG023", message, at="key"))
+        hint = "remove it: the next_step prompt always gets {{ thread }}"
+        var_path = ("prompts", "vars", THREAD_VARIABLE)
+        problems.append(Problem(var_path, "AG023", message, hint, at="key"))
     for params, path in _param_tables(spec):
         if INTENT_FIELD in params:
             message = f"param '{INTENT_FIELD}' collides with the intent's discriminator field"
-            problems.append(Problem(path + (INTENT_FIELD,), "AG023", message, at="key"))
+            hint = f"rename the param, such as '{INTENT_FIELD}_name'"
+            problems.append(Problem(path + (INTENT_FIELD,), "AG023", message, hint, at="key"))
     return problems
 
 
@@ -123,7 +127,7 @@ def _schemas(spec: Spec) -> list[Problem]:
     for name, schema in spec.types.items():
         problems += check_schema(schema, ("types", name), types)
     for name, field in spec.state.fields.items():
-        problems += check_schema(field.schema_, ("state", "fields", name), types)
+        problems += check_schema(field.schema_, ("state", "fields", name), types, ("from",))
     return problems
 
 
@@ -148,10 +152,14 @@ def _humans(spec: Spec) -> list[Problem]:
         path = ("humans", name)
         if human.format == "multiple_choice" and not human.choices:
             message = f"human contact '{name}' is multiple_choice but has no choices"
-            problems.append(Problem(path, "AG011", message, 'add choices = ["…", "…"]', at="key"))
+            hint = 'list the options: choices = ["…", "…"]'
+            # An empty list is written somewhere; a missing one only has the table to point at.
+            where = path if human.choices is None else path + ("choices",)
+            problems.append(Problem(where, "AG011", message, hint, at="key"))
         elif human.format != "multiple_choice" and human.choices is not None:
             message = f"choices are only for multiple_choice contacts, not {human.format}"
-            problems.append(Problem(path + ("choices",), "AG013", message, at="key"))
+            hint = 'remove choices, or set format = "multiple_choice"'
+            problems.append(Problem(path + ("choices",), "AG013", message, hint, at="key"))
         problems += _repeats(human.choices or [], path + ("choices",), "choice")
     return problems
 
@@ -187,7 +195,9 @@ def _from_rule(spec: Spec, rule: str, path: Path) -> list[Problem]:
         return [Problem(path, "AG030", f"undefined tool '{tool_name}' in from", hint)]
     param = rest.removeprefix("args.")
     if rest.startswith("args.") and param not in tool.params:
-        hint = did_you_mean(param, tool.params)
+        known = ", ".join(tool.params)
+        listed = f"its params are: {known}" if known else "it has no params"
+        hint = did_you_mean(param, tool.params) or listed
         return [Problem(path, "AG030", f"tool '{tool_name}' has no param '{param}'", hint)]
     return []
 
@@ -196,12 +206,13 @@ def _default_fits(spec: Spec, schema: dict[str, Any], path: Path) -> list[Proble
     """A field's default must satisfy its own schema (named types resolved)."""
     validator = Draft202012Validator({**schema, "$defs": dict(spec.types)})
     try:
-        error = next(iter(validator.iter_errors(schema["default"])), None)
-    except Exception:
+        error = best_match(validator.iter_errors(schema["default"]))
+    except Exception:  # an unresolvable $ref or a broken schema: reported by check_schema
         return []
     if error is None:
         return []
-    return [Problem(path, "AG013", f"default does not match the field's schema: {error.message}")]
+    message = f"default does not match the field's schema: {error.message}"
+    return [Problem(path + tuple(error.absolute_path), "AG013", message)]
 
 
 def _control_states(spec: Spec) -> list[Problem]:
@@ -215,12 +226,14 @@ def _initial_state(spec: Spec) -> list[Problem]:
     if not initial:
         first = next(iter(spec.states))
         message = "no initial state: mark exactly one state with initial = true"
-        return [Problem(("states", first), "AG032", message, at="key")]
+        hint = f"add initial = true to the state threads start in, such as [states.{first}]"
+        return [Problem(("states", first), "AG032", message, hint, at="key")]
     return [
         Problem(
             ("states", name, "initial"),
             "AG033",
             f"several initial states: '{initial[0]}' and '{name}'",
+            "keep initial = true on one state only",
         )
         for name in initial[1:]
     ]
@@ -246,37 +259,48 @@ def _state_references(spec: Spec) -> list[Problem]:
 
 def _transition(spec: Spec, state: str, tool: str, target: str, allowed: set[str]) -> list[Problem]:
     path = ("states", state, "on", tool)
-    problems = []
-    if tool not in spec.tools:
-        hint = did_you_mean(tool, spec.tools)
-        problems.append(
-            Problem(path, "AG030", f"undefined tool '{tool}' in transition", hint, at="key")
-        )
-    elif tool not in allowed:
-        message = f"transition on '{tool}', which state '{state}' does not allow"
-        problems.append(Problem(path, "AG034", message, f"add '{tool}' to its tools", at="key"))
+    problems = _transition_tool(spec, state, tool, allowed, path)
     if target not in spec.states:
         hint = did_you_mean(target, spec.states)
         problems.append(Problem(path, "AG030", f"undefined state '{target}'", hint))
     return problems
 
 
+def _transition_tool(
+    spec: Spec, state: str, tool: str, allowed: set[str], path: Path
+) -> list[Problem]:
+    """The intent a transition is on must be a tool this state allows."""
+    if tool in spec.tools:
+        if tool in allowed:
+            return []
+        message = f"transition on '{tool}', which state '{state}' does not allow"
+        return [Problem(path, "AG034", message, f"add '{tool}' to its tools", at="key")]
+    if tool in spec.humans or tool == spec.done.name:
+        kind = "human contact" if tool in spec.humans else "done intent"
+        message = f"transition on {kind} '{tool}': only a tool's success moves to another state"
+        return [Problem(path, "AG030", message, at="key")]
+    hint = did_you_mean(tool, spec.tools)
+    return [Problem(path, "AG030", f"undefined tool '{tool}' in transition", hint, at="key")]
+
+
 def _unreachable(spec: Spec) -> list[Problem]:
+    """States no transition leads to from an initial one (with several, from any of them)."""
     initial = [name for name, state in spec.states.items() if state.initial]
-    reached = set(initial[:1])
+    if not initial:  # reported as AG032; reachability means nothing without a start
+        return []
+    reached = set(initial)
     frontier = list(reached)
     while frontier:
         for target in spec.states[frontier.pop()].on.values():
             if target in spec.states and target not in reached:
                 reached.add(target)
                 frontier.append(target)
-    if not initial:
-        return []
+    start = f"'{initial[0]}'" if len(initial) == 1 else "any initial state"
     return [
         Problem(
             ("states", name),
             "AG031",
-            f"state '{name}' is unreachable from '{initial[0]}'",
+            f"state '{name}' is unreachable from {start}",
             "add a transition to it under some state's [on] table",
             at="key",
         )
@@ -293,5 +317,6 @@ def _prompts(spec: Spec, text: str, positions: PositionMap) -> list[Problem]:
     problems += check_template(next_step, next_path, variables | {THREAD_VARIABLE}, text, positions)
     if not uses_variable(next_step, THREAD_VARIABLE):
         message = "the next_step prompt must show the thread with {{ thread }}"
-        problems.append(Problem(next_path, "AG042", message, at="key"))
+        hint = "add {{ thread }} where the events so far should appear"
+        problems.append(Problem(next_path, "AG042", message, hint, at="key"))
     return problems

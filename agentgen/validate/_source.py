@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import codecs
 import re
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from agentgen.diagnostics import Diagnostic
-from agentgen.validate._positions import Position, PositionMap, scan_positions
+from agentgen.validate._positions import (
+    Position,
+    PositionMap,
+    first_deep_bracket,
+    scan_positions,
+)
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64
@@ -27,21 +34,37 @@ class Source:
 
 def read_source(path: Path, name: str) -> Source | Diagnostic:
     """Read and parse one spec file; any failure is one positioned diagnostic."""
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        return Diagnostic(name, 1, 1, "AG003", f"cannot read file: {reason.lower()}")
+    raw = _read_bytes(path)
+    if isinstance(raw, str):
+        return Diagnostic(name, 1, 1, "AG003", f"cannot read file: {raw}")
+    if isinstance(raw, int):
+        return _too_large(name, raw)
     return parse_source(raw, name)
+
+
+def _read_bytes(path: Path) -> bytes | int | str:
+    """A regular file's bytes, its size when too large, or why it cannot be read."""
+    try:
+        status = path.stat()
+        if stat.S_ISDIR(status.st_mode):
+            return "is a directory"
+        # Only regular files: opening a FIFO blocks and a device such as /dev/zero never ends.
+        if not stat.S_ISREG(status.st_mode):
+            return "not a regular file"
+        if status.st_size > MAX_BYTES:
+            return status.st_size
+        with path.open("rb") as file:
+            return file.read(MAX_BYTES + 1)
+    except OSError as error:
+        return (error.strerror or type(error).__name__).lower()
+    except ValueError:
+        return "the path is not a valid file name"
 
 
 def parse_source(raw: bytes, name: str) -> Source | Diagnostic:
     """Decode, parse and bound the nesting of a spec's bytes."""
     if len(raw) > MAX_BYTES:
-        size = f"{len(raw) / 1024 / 1024:.1f} MB"
-        return Diagnostic(
-            name, 1, 1, "AG004", f"file is too large for a spec ({size}; the limit is 2 MB)"
-        )
+        return _too_large(name, len(raw))
     text = _decode(raw, name)
     if isinstance(text, Diagnostic):
         return text
@@ -51,22 +74,29 @@ def parse_source(raw: bytes, name: str) -> Source | Diagnostic:
     try:
         positions = scan_positions(text)
     except RecursionError:
-        return _too_deep(name, Position(1, 1))
+        return _too_deep(name, first_deep_bracket(text, MAX_DEPTH))
     deep = _first_too_deep(data)
     if deep is not None:
         return _too_deep(name, positions.key(deep))
     return Source(text, data, positions)
 
 
+def _too_large(name: str, size: int) -> Diagnostic:
+    message = f"file is too large for a spec ({size / 1024 / 1024:.1f} MB; the limit is 2 MB)"
+    return Diagnostic(name, 1, 1, "AG004", message)
+
+
 def _decode(raw: bytes, name: str) -> str | Diagnostic:
     """Decode UTF-8 (a BOM is allowed); point at the first byte that is not."""
+    body = raw.removeprefix(codecs.BOM_UTF8)
     try:
-        return raw.decode("utf-8-sig")
+        return body.decode("utf-8")
     except UnicodeDecodeError as error:
-        before = raw[: error.start]
-        line = before.count(b"\n") + 1
-        column = len(before) - (before.rfind(b"\n") + 1) + 1
-        message = f"file is not UTF-8 text (byte 0x{raw[error.start]:02x} cannot be decoded)"
+        # Everything before the bad byte decodes; count characters as tomllib's columns do.
+        before = body[: error.start].decode("utf-8")
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        message = f"file is not UTF-8 text (byte 0x{body[error.start]:02x} cannot be decoded)"
         return Diagnostic(name, line, column, "AG002", message)
 
 
@@ -87,7 +117,7 @@ def _parse_toml(text: str, name: str) -> dict[str, Any] | Diagnostic:
         message = message[: match.start()]
         return Diagnostic(name, line, column, "AG001", f"invalid TOML: {_lower(message)}")
     except RecursionError:
-        return _too_deep(name, Position(1, 1))
+        return _too_deep(name, first_deep_bracket(text, MAX_DEPTH))
 
 
 def _lower(message: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from agentgen.diagnostics import clip
 from agentgen.spec.hints import did_you_mean
 from agentgen.spec.model import Spec
 from agentgen.validate._positions import Path
@@ -34,7 +35,16 @@ def check_structure(data: dict[str, Any]) -> Spec | list[Problem]:
     try:
         return Spec.model_validate(data)
     except ValidationError as error:
-        return [_problem(detail, data) for detail in error.errors(include_url=False)]
+        details = error.errors(include_url=False)
+        return [_problem(detail, data) for detail in details if not _redundant(detail, details)]
+
+
+def _redundant(detail: ErrorDetails, details: list[ErrorDetails]) -> bool:
+    """A union's literal member failing on a table, when another member explains the table."""
+    if detail["type"] != "literal_error" or not isinstance(detail["input"], dict | list):
+        return False
+    parent = detail["loc"][:-1]
+    return any(other is not detail and other["loc"][: len(parent)] == parent for other in details)
 
 
 def _problem(detail: ErrorDetails, data: dict[str, Any]) -> Problem:
@@ -42,13 +52,13 @@ def _problem(detail: ErrorDetails, data: dict[str, Any]) -> Problem:
     path, on_key = _data_path(detail["loc"], data)
     kind = detail["type"]
     context = detail.get("ctx") or {}
-    name = describe_path(path[-1:]) if path else "the spec"
+    name = clip(describe_path(path[-1:])) if path else "the spec"
     if kind.startswith("AG"):
         at: Literal["key", "value"] = "key" if on_key else "value"
         return Problem(path, kind, detail["msg"], context.get("hint"), at=at)
     if kind == "extra_forbidden":
         hint = did_you_mean(str(path[-1]), _allowed_keys(path[:-1]))
-        message = f"unknown key '{path[-1]}' in {describe_table(path[:-1])}"
+        message = f"unknown key '{clip(str(path[-1]))}' in {describe_table(path[:-1])}"
         return Problem(path, "AG010", message, hint, at="key")
     if kind == "missing":
         return Problem(path, "AG011", _missing_message(path), at="key")
@@ -99,9 +109,8 @@ def _literal_problem(path: Path, detail: ErrorDetails, context: dict[str, Any]) 
     got = detail["input"]
     hint = did_you_mean(got, options) if isinstance(got, str) else None
     shown = ", ".join(f"'{option}'" for option in options)
-    message = (
-        f"invalid value {_show(got)} for '{describe_path(path[-1:])}': expected one of {shown}"
-    )
+    name = clip(describe_path(path[-1:]))
+    message = f"invalid value {_show(got)} for '{name}': expected one of {shown}"
     return Problem(path, "AG013", message, hint)
 
 
@@ -114,7 +123,7 @@ def _reword(message: str) -> str:
 
 
 def _show(value: Any) -> str:
-    return f"'{value}'" if isinstance(value, str) else repr(value)
+    return f"'{clip(value)}'" if isinstance(value, str) else clip(repr(value))
 
 
 def _toml_type(value: Any) -> str:

@@ -1,0 +1,251 @@
+"""The intermediate representation: a valid spec with every name resolved, ready to render.
+
+Nothing here does I/O or knows about templates; `render` reads these values only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from agentgen.spec.model import ApprovalWhen, Spec, ToolSection
+from agentgen.spec.names import to_pascal
+
+IntentKind = Literal["tool", "human", "done"]
+PYTHON_TYPES = {
+    "string": "str",
+    "number": "float",
+    "integer": "int",
+    "boolean": "bool",
+    "array": "list[Any]",
+    "object": "dict[str, Any]",
+}
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One thing the model may choose: a tool, a human contact or the done intent."""
+
+    name: str
+    class_name: str
+    kind: IntentKind
+    description: str
+    params: dict[str, dict[str, Any]]
+    approval: Literal["never", "always", "when"] = "never"
+    approval_when: str | None = None
+    human_format: str | None = None
+    choices: tuple[str, ...] = ()
+    returns_type: str = "Any"
+
+    @property
+    def answers(self) -> tuple[str, ...]:
+        """What a person may answer a yes/no or multiple-choice contact; () for free text."""
+        if self.human_format == "yes_no":
+            return ("yes", "no")
+        return self.choices if self.human_format == "multiple_choice" else ()
+
+    @property
+    def model_description(self) -> str:
+        """The description the model reads, with the answers a person can give."""
+        if not self.answers:
+            return self.description
+        return f"{self.description} (the person answers one of: {', '.join(self.answers)})"
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Params the model must give: those with neither a default nor null allowed."""
+        return tuple(
+            name
+            for name, schema in self.params.items()
+            if "default" not in schema and not is_nullable(schema)
+        )
+
+    def args_schema(self, types: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """The JSON Schema of the call's arguments, as handed to the model."""
+        schema: dict[str, Any] = {"type": "object", "properties": dict(self.params)}
+        required = list(self.required)
+        if required:
+            schema["required"] = required
+        schema["additionalProperties"] = False
+        used = _referenced_types(self.params, types)
+        if used:
+            schema["$defs"] = {name: types[name] for name in used}
+        return schema
+
+
+@dataclass(frozen=True)
+class StateField:
+    """A business state field and the event that sets it."""
+
+    name: str
+    schema: dict[str, Any]
+    from_tool: str | None
+    from_param: str | None  # None: the tool's result
+
+
+@dataclass(frozen=True)
+class ControlState:
+    """A control-flow state: the intents allowed in it and where each tool leads."""
+
+    name: str
+    union_name: str
+    initial: bool
+    description: str
+    allowed: tuple[str, ...]
+    transitions: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class AgentIR:
+    """Everything the templates need to write one agent package."""
+
+    name: str
+    spec_file: str
+    description: str
+    version: str
+    max_turns: int
+    max_consecutive_errors: int
+    model: dict[str, Any]
+    system_prompt: str
+    next_step_prompt: str
+    prompt_vars: tuple[tuple[str, str], ...]
+    intents: tuple[Intent, ...]
+    types: dict[str, dict[str, Any]]
+    state_fields: tuple[StateField, ...]
+    states: tuple[ControlState, ...] = field(default=())
+
+    @property
+    def tools(self) -> tuple[Intent, ...]:
+        return tuple(i for i in self.intents if i.kind == "tool")
+
+    @property
+    def humans(self) -> tuple[Intent, ...]:
+        return tuple(i for i in self.intents if i.kind == "human")
+
+    @property
+    def done(self) -> Intent:
+        return next(i for i in self.intents if i.kind == "done")
+
+    @property
+    def initial_state(self) -> str | None:
+        return next((s.name for s in self.states if s.initial), None)
+
+
+def build_ir(spec: Spec, spec_file: str) -> AgentIR:
+    """Resolve a valid spec into the IR; `spec_file` is how the header names its source."""
+    return AgentIR(
+        name=spec.agent.name,
+        spec_file=spec_file,
+        description=spec.agent.description,
+        version=spec.agent.version,
+        max_turns=spec.agent.max_turns,
+        max_consecutive_errors=spec.agent.max_consecutive_errors,
+        model=spec.model.model_dump(exclude_none=True),
+        system_prompt=spec.prompts.system,
+        next_step_prompt=spec.prompts.next_step,
+        prompt_vars=tuple(sorted((n, PYTHON_TYPES[t]) for n, t in spec.prompts.vars.items())),
+        intents=_intents(spec),
+        types=dict(spec.types),
+        state_fields=tuple(
+            _state_field(name, f.schema_, f.from_) for name, f in spec.state.fields.items()
+        ),
+        states=_states(spec),
+    )
+
+
+def _intents(spec: Spec) -> tuple[Intent, ...]:
+    intents = [_tool_intent(name, tool, spec.types) for name, tool in spec.tools.items()]
+    for name, human in spec.humans.items():
+        intents.append(
+            Intent(
+                name,
+                to_pascal(name),
+                "human",
+                human.description,
+                dict(human.params),
+                human_format=human.format,
+                choices=tuple(human.choices or ()),
+            )
+        )
+    done = spec.done
+    intents.append(
+        Intent(done.name, to_pascal(done.name), "done", done.description, dict(done.params))
+    )
+    return tuple(intents)
+
+
+def _tool_intent(name: str, tool: ToolSection, types: dict[str, Any]) -> Intent:
+    approval = tool.approval
+    when = approval.when if isinstance(approval, ApprovalWhen) else None
+    return Intent(
+        name,
+        to_pascal(name),
+        "tool",
+        tool.description,
+        dict(tool.params),
+        approval="when" if when is not None else approval,  # type: ignore[arg-type]
+        approval_when=when,
+        returns_type=_returns_type(tool.returns, types),
+    )
+
+
+def _returns_type(schema: dict[str, Any] | None, types: dict[str, Any]) -> str:
+    """The Python type of a handler's result, from its `returns` JSON Schema."""
+    if schema is None:
+        return "Any"
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.removeprefix("#/$defs/") in types:
+        return ref.removeprefix("#/$defs/")
+    kind = schema.get("type")
+    simple = {k: v for k, v in PYTHON_TYPES.items() if "[" not in v}
+    return simple.get(kind, "Any") if isinstance(kind, str) else "Any"
+
+
+def _state_field(name: str, schema: dict[str, Any], rule: str | None) -> StateField:
+    if rule is None:
+        return StateField(name, schema, None, None)
+    tool, _, rest = rule.partition(".")
+    param = rest.removeprefix("args.") if rest.startswith("args.") else None
+    return StateField(name, schema, tool, param)
+
+
+def _states(spec: Spec) -> tuple[ControlState, ...]:
+    every = tuple(name for name in (*spec.tools, *spec.humans))
+    states = []
+    for name, state in spec.states.items():
+        listed = tuple(state.tools) if state.tools is not None else every
+        allowed = tuple(dict.fromkeys((*listed, spec.done.name)))
+        union_name = f"{to_pascal(name)}Step"
+        transitions = tuple(state.on.items())
+        states.append(
+            ControlState(name, union_name, state.initial, state.description, allowed, transitions)
+        )
+    return tuple(states)
+
+
+def _referenced_types(params: dict[str, Any], types: dict[str, dict[str, Any]]) -> list[str]:
+    """Named types reachable from the params through `$ref`, in a stable order."""
+    found: list[str] = []
+    stack: list[Any] = [params]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                name = ref.removeprefix("#/$defs/")
+                if name in types and name not in found:
+                    found.append(name)
+                    stack.append(types[name])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return sorted(found)
+
+
+def is_nullable(schema: dict[str, Any]) -> bool:
+    """Whether a schema admits null (TOML cannot write `default = null`, so this means optional)."""
+    kind = schema.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind) or schema.get("nullable"):
+        return True
+    branches = [*schema.get("anyOf", []), *schema.get("oneOf", [])]
+    return any(isinstance(branch, dict) and branch.get("type") == "null" for branch in branches)

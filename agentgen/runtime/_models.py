@@ -1,0 +1,98 @@
+"""What the agent loop asks a model, and the models that answer it."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeAlias
+
+
+@dataclass(frozen=True)
+class IntentSpec:
+    """One intent as the model sees it: its name, description and the JSON Schema of its args."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    """One step's question to the model: the system prompt, the prompt and the allowed intents."""
+
+    system: str
+    prompt: str
+    intents: tuple[IntentSpec, ...]
+
+
+ModelOutput: TypeAlias = str | dict[str, Any]
+"""A model's answer: raw text, or an object the adapter already decoded (a tool call)."""
+
+
+class Model(Protocol):
+    """Anything that answers a request with the next step."""
+
+    async def next_step(self, request: ModelRequest) -> ModelOutput:
+        """The model's next step for this request."""
+        ...
+
+
+class ScriptExhausted(RuntimeError):
+    """A ScriptedModel was asked for more steps than it was given."""
+
+
+class ModelNotConfigured(RuntimeError):
+    """No model was passed and none can be built from the spec's configuration."""
+
+
+class ScriptedModel:
+    """A model that replays given steps in order, for tests; it records every request."""
+
+    def __init__(self, steps: Iterable[dict[str, Any] | str]) -> None:
+        self._steps: list[dict[str, Any] | str] = list(steps)
+        for index, step in enumerate(self._steps):
+            if not isinstance(step, dict | str):
+                kind = type(step).__name__
+                raise TypeError(f"ScriptedModel steps are dicts or strings; step {index} is {kind}")
+        self._next = 0
+        self.requests: list[ModelRequest] = []
+
+    @property
+    def remaining(self) -> int:
+        """How many steps are left."""
+        return len(self._steps) - self._next
+
+    async def next_step(self, request: ModelRequest) -> ModelOutput:
+        """The next scripted step (a deep copy, so callers cannot change the script)."""
+        self.requests.append(request)
+        if self._next >= len(self._steps):
+            raise ScriptExhausted(
+                f"ScriptedModel has no steps left (it was given {len(self._steps)})"
+            )
+        step = self._steps[self._next]
+        self._next += 1
+        return copy.deepcopy(step) if isinstance(step, dict) else step
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The spec's model settings."""
+
+    provider: str
+    name: str
+    base_url: str | None = None
+    api_key_env: str | None = None
+    temperature: float = 0.0
+    timeout_s: float = 60.0
+    max_retries: int = 2
+    fallback: tuple[str, ...] = ()
+
+
+def resolve_model(model: Model | None, config: ModelConfig) -> Model:
+    """The given model, else one built from `config` (provider adapters are not available yet)."""
+    if model is not None:
+        return model
+    raise ModelNotConfigured(
+        f"no model given and the {config.provider} adapter is not available yet: pass model=..."
+    )

@@ -1,0 +1,220 @@
+"""Thread stores append events in seq order and refuse any write that would lose or skip one."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from agentgen.runtime import (
+    MemoryStore,
+    SqliteStore,
+    Store,
+    ThreadConflict,
+    ThreadNotFound,
+    default_store,
+    store_from_url,
+)
+
+Factory = Callable[[], Store]
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Factory]:
+    """A factory of stores: every store it makes shares the same place (memory or file)."""
+    shared = MemoryStore()
+    opened: list[SqliteStore] = []
+
+    def make() -> Store:
+        if request.param == "memory":
+            return shared
+        opened.append(SqliteStore(tmp_path / "threads.db"))
+        return opened[-1]
+
+    yield make
+    for store in opened:
+        store.close()
+
+
+async def _append_all(store: Store, thread_id: str, events: list[str]) -> None:
+    for seq, event in enumerate(events):
+        await store.append(thread_id, seq, event)
+
+
+def test_load_returns_events_in_seq_order(make_store: Factory) -> None:
+    store = make_store()
+    events = [f'{{"n": {n}}}' for n in range(12)]
+    asyncio.run(_append_all(store, "t1", events))
+    asyncio.run(_append_all(store, "t2", ['{"other": true}']))
+    assert asyncio.run(store.load("t1")) == events
+    assert asyncio.run(store.load("t2")) == ['{"other": true}']
+
+
+def test_a_taken_seq_is_a_conflict_and_keeps_the_first_event(make_store: Factory) -> None:
+    store = make_store()
+    asyncio.run(_append_all(store, "abc", ["e0", "e1"]))
+    with pytest.raises(ThreadConflict) as raised:
+        asyncio.run(store.append("abc", 1, "late"))
+    assert (
+        str(raised.value) == "thread 'abc' was changed by another writer (event 1 already exists)"
+    )
+    assert asyncio.run(store.load("abc")) == ["e0", "e1"]
+
+
+def test_a_gap_is_a_conflict_and_writes_nothing(make_store: Factory) -> None:
+    store = make_store()
+    asyncio.run(_append_all(store, "abc", ["e0"]))
+    with pytest.raises(ThreadConflict) as raised:
+        asyncio.run(store.append("abc", 3, "e3"))
+    assert str(raised.value) == "thread 'abc' has 1 events; appending event 3 would leave a gap"
+    with pytest.raises(ThreadConflict):
+        asyncio.run(store.append("new", 1, "e1"))
+    assert asyncio.run(store.load("abc")) == ["e0"]
+    assert asyncio.run(store.thread_ids()) == ["abc"]
+
+
+def test_a_negative_seq_is_refused(make_store: Factory) -> None:
+    with pytest.raises(ValueError) as raised:
+        asyncio.run(make_store().append("abc", -1, "e"))
+    assert str(raised.value) == "seq must be an integer >= 0, got -1"
+
+
+def test_a_second_writer_on_the_same_thread_gets_a_conflict(make_store: Factory) -> None:
+    first, second = make_store(), make_store()
+    asyncio.run(first.append("abc", 0, "from first"))
+    with pytest.raises(ThreadConflict) as raised:
+        asyncio.run(second.append("abc", 0, "from second"))
+    assert (
+        str(raised.value) == "thread 'abc' was changed by another writer (event 0 already exists)"
+    )
+    asyncio.run(second.append("abc", 1, "second, after reloading"))
+    assert asyncio.run(first.load("abc")) == ["from first", "second, after reloading"]
+
+
+def test_an_unknown_thread_is_not_found(make_store: Factory) -> None:
+    with pytest.raises(ThreadNotFound) as raised:
+        asyncio.run(make_store().load("abc"))
+    assert str(raised.value) == "no thread 'abc'"
+
+
+def test_thread_ids_are_sorted(make_store: Factory) -> None:
+    store = make_store()
+    assert asyncio.run(store.thread_ids()) == []
+    for thread_id in ["b", "a", "é", "B", "a2"]:
+        asyncio.run(_append_all(store, thread_id, ["x", "y"]))
+    assert asyncio.run(store.thread_ids()) == ["B", "a", "a2", "b", "é"]
+
+
+def test_sqlite_threads_persist_across_store_objects(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "folder" / "threads.db"
+    writer = SqliteStore(path)
+    asyncio.run(_append_all(writer, "abc", ['{"type": "thread_started"}', '{"n": 1}']))
+    writer.close()
+    reader = SqliteStore(str(path))
+    assert asyncio.run(reader.load("abc")) == ['{"type": "thread_started"}', '{"n": 1}']
+    asyncio.run(reader.append("abc", 2, '{"n": 2}'))
+    reader.close()
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT thread_id, seq, event FROM events ORDER BY seq").fetchall()
+    assert rows == [
+        ("abc", 0, '{"type": "thread_started"}'),
+        ("abc", 1, '{"n": 1}'),
+        ("abc", 2, '{"n": 2}'),
+    ]
+
+
+def test_sqlite_uses_wal(tmp_path: Path) -> None:
+    SqliteStore(tmp_path / "threads.db").close()
+    with sqlite3.connect(tmp_path / "threads.db") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_store_from_url_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert isinstance(store_from_url("memory://"), MemoryStore)
+    assert store_from_url("memory://") is not store_from_url("memory://")
+    monkeypatch.chdir(tmp_path)
+    relative = store_from_url("sqlite:///data/threads.db")
+    assert isinstance(relative, SqliteStore)
+    assert (tmp_path / "data" / "threads.db").is_file()
+    absolute = store_from_url(f"sqlite:///{tmp_path / 'abs.db'}")
+    assert isinstance(absolute, SqliteStore)
+    assert absolute.path == str(tmp_path / "abs.db")
+    assert (tmp_path / "abs.db").is_file()
+    relative.close()
+    absolute.close()
+
+
+@pytest.mark.parametrize("url", ["postgres://db/threads", "sqlite:///", "threads.db", "memory:"])
+def test_store_from_url_refuses_other_urls(url: str) -> None:
+    with pytest.raises(ValueError) as raised:
+        store_from_url(url)
+    assert str(raised.value) == (
+        f"unsupported store URL {url!r}: use 'memory://' or 'sqlite:///path/to/threads.db'"
+    )
+
+
+def test_default_store_follows_agentgen_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AGENTGEN_STORE", f"sqlite:///{tmp_path / 'chosen.db'}")
+    store = default_store()
+    assert isinstance(store, SqliteStore)
+    assert store.path == str(tmp_path / "chosen.db")
+    assert default_store() is store
+    monkeypatch.setenv("AGENTGEN_STORE", "memory://")
+    memory = default_store()
+    assert isinstance(memory, MemoryStore)
+    assert default_store() is memory
+
+
+def test_default_store_without_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AGENTGEN_STORE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    store = default_store()
+    assert isinstance(store, SqliteStore)
+    asyncio.run(store.append("abc", 0, "e0"))
+    reader = SqliteStore(tmp_path / ".agentgen" / "threads.db")
+    assert asyncio.run(reader.load("abc")) == ["e0"]
+    reader.close()
+
+
+def test_racing_sqlite_writers_never_lose_an_event(tmp_path: Path) -> None:
+    path, writers = tmp_path / "race.db", 8
+    barrier = threading.Barrier(writers)
+    outcomes: list[str] = []
+    failures: list[BaseException] = []
+
+    def write(index: int) -> None:
+        store = SqliteStore(path)  # each writer opens the fresh file at the same time
+        barrier.wait()
+        for seq in range(20):
+            try:
+                asyncio.run(store.append("race", seq, f"{index}:{seq}"))
+                outcomes.append(f"{index}:{seq}")
+            except ThreadConflict:
+                pass
+        store.close()
+
+    def run(index: int) -> None:
+        try:
+            write(index)
+        except BaseException as error:  # a thread's error would otherwise go unnoticed
+            failures.append(error)
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    reader = SqliteStore(path)
+    stored = asyncio.run(reader.load("race"))
+    reader.close()
+    assert failures == []
+    assert [event.split(":")[1] for event in stored] == [str(seq) for seq in range(20)]
+    assert sorted(stored) == sorted(outcomes)
