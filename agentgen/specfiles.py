@@ -25,7 +25,7 @@ def find_spec_files(paths: list[Path]) -> list[Path]:
 def _specs_at(path: Path) -> list[Path]:
     """The spec files one command-line path names."""
     if path.is_dir():
-        specs = [p for p in path.rglob("*.toml") if not p.is_dir()]
+        specs = [p for p in path.rglob("*.toml") if _is_spec(path, p)]
         if not specs:
             raise SpecFilesError(f"no spec files (*.toml) in folder '{path.as_posix()}'")
         return specs
@@ -33,3 +33,9 @@ def _specs_at(path: Path) -> list[Path]:
     if path.exists() or path.is_symlink():
         return [path]
     raise SpecFilesError(f"no such file or folder: '{path.as_posix()}'")
+
+
+def _is_spec(folder: Path, path: Path) -> bool:
+    """In a folder scan: not a folder, not under a hidden folder (.venv), not pyproject.toml."""
+    hidden = any(part.startswith(".") for part in path.relative_to(folder).parts[:-1])
+    return not hidden and path.name != "pyproject.toml" and not path.is_dir()

@@ -184,3 +184,51 @@ def test_mutated_specs_get_positioned_deterministic_diagnostics(data: st.DataObj
     result = validate_bytes(raw, NAME)
     _assert_well_formed(raw, result)
     assert validate_bytes(raw, NAME) == result
+
+
+# Characters a prompt may hold, including ones TOML must escape; no "{" so no stray Jinja,
+# and no lone "\r": Jinja's lexer rewrites it, and the variable's offset is then unknown.
+PROMPT_TEXT = st.text(
+    alphabet=st.sampled_from(list(" .,:;!?\"\\'\t\n0123456789-=[]()<>é€😀\u00a0")), max_size=30
+)
+VARIABLE = "zq_undeclared"
+
+
+def _escape(data: st.DataObject, char: str, multi_line: bool) -> str:
+    """Write one character inside a basic string, escaped or as itself, as TOML allows."""
+    if char == "\n" and multi_line:
+        return data.draw(st.sampled_from(["\n", "\r\n", "\\n"]))
+    named = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+    if char in named:
+        return named[char]
+    return data.draw(
+        st.sampled_from([char, f"\\u{ord(char):04x}" if ord(char) < 0x10000 else char])
+    )
+
+
+def _basic_string(data: st.DataObject, before: str, after: str) -> str:
+    """A TOML basic string of `before {{ VARIABLE }} after`, the variable written as is."""
+    multi_line = data.draw(st.booleans())
+    head = "".join(_escape(data, char, multi_line) for char in before)
+    tail = "".join(_escape(data, char, multi_line) for char in after)
+    body = f"{head}{{{{ {VARIABLE} }}}}{tail}"
+    if not multi_line:
+        return f'"{body}"'
+    # A newline after the opening quotes is dropped; a line-ending backslash writes nothing.
+    opening = data.draw(st.sampled_from(["", "\n", "\\\n   \n  "]))
+    return f'"""{opening}{body}"""'
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(data=st.data(), before=PROMPT_TEXT, after=PROMPT_TEXT)
+def test_a_problem_inside_a_string_points_at_its_characters(
+    data: st.DataObject, before: str, after: str
+) -> None:
+    literal = _basic_string(data, before, after)
+    text = f'[agent]\nname = "calc"\n\n[prompts]\nsystem = {literal}\n'
+    at = text.index(VARIABLE)
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    result = validate_bytes(text.encode(), NAME)
+    found = [(d.code, d.line, d.column) for d in result.diagnostics if d.code == "AG041"]
+    assert found == [("AG041", line, column)], result.diagnostics

@@ -15,6 +15,7 @@ from agentgen.spec.model import (
     StateField,
     ToolSection,
 )
+from agentgen.validate import validate_bytes
 
 MINIMAL: dict[str, Any] = {"agent": {"name": "calc"}}
 APPROVAL_SHAPE = 'approval must be "never", "always" or a table with a "when" expression'
@@ -278,3 +279,16 @@ def test_specs_are_frozen() -> None:
     spec = Spec.model_validate(MINIMAL)
     with pytest.raises(ValidationError):
         spec.agent.name = "other"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        ("5", "5:21: error[AG012]: wrong type for 'when': expected a string, got an integer"),
+        ('""', "5:21: error[AG013]: invalid value for 'when': must have at least 1 character"),
+    ],
+)
+def test_a_bad_when_is_one_problem_not_one_per_union_member(when: str, expected: str) -> None:
+    raw = f'[agent]\nname = "calc"\n[tools.t]\ndescription = "d"\napproval = {{ when = {when} }}\n'
+    diagnostics = validate_bytes(raw.encode(), "s.toml").diagnostics
+    assert [d.text() for d in diagnostics] == [f"s.toml:{expected}"]

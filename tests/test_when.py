@@ -34,9 +34,11 @@ def test_the_allowed_subset_is_accepted(expression: str) -> None:
     assert check_when(expression, PARAMS) == []
 
 
-@pytest.mark.xfail(strict=True, reason="when.py: a signed number in a list is not a literal yet")
-def test_negative_numbers_inside_a_list() -> None:
-    assert check_when("a in [-1, 1]", PARAMS) == []
+def test_signed_numbers_inside_a_list_are_literals() -> None:
+    assert check_when("a in [-1, +1.5, 2]", PARAMS) == []
+    assert check_when("a in [-b]", PARAMS) == [
+        WhenProblem("AG062", 6, "collections in a when expression hold literals only")
+    ]
 
 
 def _not_allowed(offset: int, what: str) -> list[WhenProblem]:
@@ -157,21 +159,28 @@ def test_a_param_named_like_a_keyword_cannot_be_written() -> None:
 
 
 def test_python_is_emitted_over_the_call() -> None:
-    assert when_to_python("b == 0 or a > 1000", {}) == "call.b == 0 or call.a > 1000"
+    assert (
+        when_to_python("b == 0 or a > 1000", {"a": "a", "b": "b"}) == "call.b == 0 or call.a > 1000"
+    )
 
 
 def test_the_attribute_mapping_and_receiver_are_used() -> None:
-    emitted = when_to_python("kind in ['a'] and b is not None", {"kind": "kind_"}, "step")
+    emitted = when_to_python("kind in ['a'] and b is not None", {"kind": "kind_", "b": "b"}, "step")
     assert emitted == "step.kind_ in ['a'] and step.b is not None"
 
 
 def test_not_and_negative_numbers_survive_emission() -> None:
-    assert when_to_python("not a and b > -1", {}) == "not call.a and call.b > -1"
+    assert when_to_python("not a and b > -1", {"a": "a", "b": "b"}) == "not call.a and call.b > -1"
 
 
 def test_emitting_an_invalid_expression_raises() -> None:
     with pytest.raises(ValueError, match=r"^invalid when expression: it ends too early$"):
-        when_to_python("a ==", {})
+        when_to_python("a ==", {"a": "a"})
+
+
+def test_emitting_refuses_names_that_are_not_params() -> None:
+    with pytest.raises(ValueError, match=r"^unknown name 'os' in when expression$"):
+        when_to_python("os == 1", {"a": "a"})
 
 
 def test_checking_never_evaluates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -186,7 +186,7 @@ class DoneSection(_Section):
 class StateField(BaseModel):
     """[state.fields.<name>]: a JSON Schema plus `from`, the event that sets it."""
 
-    model_config = ConfigDict(extra="allow", strict=True, frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
 
     from_: FromRule | None = Field(
         None,

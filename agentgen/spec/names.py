@@ -13,25 +13,34 @@ from agentgen.diagnostics import clip
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 PASCAL_CASE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 
-# Classes every generated package defines; an intent or a named type must not take them.
+# Names every generated package defines or imports beside the intent classes: its own classes,
+# and what tools.py imports (pydantic's, typing's and those datamodel-code-generator may use).
+# An intent's class, a named type or a state's union must not take them.
 GENERATED_CLASSES = frozenset(
     {
-        "AgentState",
-        "Approval",
-        "Event",
-        "HumanResponse",
-        "NextStep",
-        "Pending",
-        "Thread",
-        "ToolCall",
-        "UserMessage",
+        # the package's own
+        "AgentState", "Approval", "ApprovalEvent", "Context", "ErrorEvent", "EscalationEvent",
+        "Event", "HumanResponse", "HumanResponseEvent", "NextStep", "Pending", "PromptVars",
+        "Response", "StateFields", "Status", "Thread", "ThreadPaused", "ThreadResumed",
+        "ThreadStarted", "ToolCall", "ToolCallEvent", "ToolResultEvent", "UserMessage",
+        "UserMessageEvent", "IntentSpec",
+        # imported into tools.py
+        "Annotated", "Any", "AnyUrl", "AwareDatetime", "BaseModel", "ConfigDict", "Decimal",
+        "EmailStr", "Enum", "Field", "IPv4Address", "IPv6Address", "Literal", "NaiveDatetime",
+        "Optional", "RootModel", "TypeAdapter", "UUID", "Union",
     }
-)
+)  # fmt: skip
 
-# Fields `AgentState` always has; business state fields must not take them.
+# Fields `AgentState` always has, and names pydantic models reserve; business state fields
+# must not take them.
 STATE_BUILTIN_FIELDS = frozenset(
-    {"status", "current_state", "pending", "consecutive_errors", "turns", "version"}
-)
+    {
+        "status", "current_state", "pending", "in_progress", "consecutive_errors", "turns",
+        "version", "vars", "copy", "dict", "json", "schema", "schema_json", "construct",
+        "validate", "parse_obj", "parse_raw", "parse_file", "from_orm", "update_forward_refs",
+    }
+)  # fmt: skip
+RESERVED_FIELD_PREFIX = "model_"
 
 # Every intent model carries its discriminator here.
 INTENT_FIELD = "intent"

@@ -38,6 +38,9 @@ _NODE_NAMES = {
 }
 
 
+MAX_PROBLEMS = 20  # per expression; more would only bury the first ones
+
+
 @dataclass(frozen=True)
 class WhenProblem:
     """A problem in a `when` expression, at a 0-based character offset into it."""
@@ -59,10 +62,15 @@ def check_when(expression: str, params: Collection[str]) -> list[WhenProblem]:
 
 
 def when_to_python(expression: str, attributes: Mapping[str, str], receiver: str = "call") -> str:
-    """Emit a checked expression as Python over `receiver`, e.g. `call.b == 0`."""
+    """Emit a valid expression as Python over `receiver`, e.g. `call.b == 0`.
+
+    The expression is checked again here, so nothing outside the safe subset is ever emitted.
+    """
+    problems = check_when(expression, attributes)
+    if problems:
+        raise ValueError(problems[0].message)
     tree = _parse(expression)
-    if isinstance(tree, WhenProblem):
-        raise ValueError(tree.message)
+    assert not isinstance(tree, WhenProblem)
     rewritten = _Qualify(attributes, receiver).visit(tree)
     return ast.unparse(ast.fix_missing_locations(rewritten))
 
@@ -123,12 +131,19 @@ def _line_start(text: str, lineno: int) -> int:
     return starts[lineno - 1] if 0 < lineno <= len(starts) else len(text)
 
 
-def _node_offset(text: str, node: ast.AST) -> int:
-    """Character offset of a node in `text`; `col_offset` counts UTF-8 bytes, not characters."""
-    lineno, column = getattr(node, "lineno", 1), getattr(node, "col_offset", 0)
-    start = _line_start(text, lineno)
-    line = _NEWLINE.split(text[start:], maxsplit=1)[0]
-    return start + len(line.encode("utf-8")[:column].decode("utf-8", errors="ignore"))
+class _Offsets:
+    """Character offsets of AST nodes; `col_offset` counts UTF-8 bytes, not characters."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [match.end() for match in _NEWLINE.finditer(text)]
+        self.lines = _NEWLINE.split(text)
+
+    def of(self, node: ast.AST) -> int:
+        lineno, column = getattr(node, "lineno", 1), getattr(node, "col_offset", 0)
+        if not 0 < lineno <= len(self.lines):
+            return self.starts[-1]
+        line = self.lines[lineno - 1]
+        return self.starts[lineno - 1] + len(line.encode()[:column].decode(errors="ignore"))
 
 
 def _leading_space(expression: str) -> int:
@@ -139,24 +154,22 @@ class _Checker(ast.NodeVisitor):
     """Collect every construct outside the allowed subset."""
 
     def __init__(self, expression: str, params: Collection[str]) -> None:
-        self.text = expression.strip()
+        self.offsets = _Offsets(expression.strip())
         self.shift = _leading_space(expression)
         self.params = params
         self.problems: list[WhenProblem] = []
 
     def report(self, node: ast.AST, code: str, message: str, hint: str | None = None) -> None:
-        offset = _node_offset(self.text, node) + self.shift
-        self.problems.append(WhenProblem(code, offset, message, hint))
+        if len(self.problems) < MAX_PROBLEMS:
+            offset = self.offsets.of(node) + self.shift
+            self.problems.append(WhenProblem(code, offset, message, hint))
 
     def visit_BoolOp(self, node: ast.BoolOp) -> None:
         for value in node.values:
             self.visit(value)
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
-        signed_literal = isinstance(node.operand, ast.Constant) and isinstance(
-            node.op, ast.USub | ast.UAdd
-        )
-        if isinstance(node.op, ast.Not) or signed_literal:
+        if isinstance(node.op, ast.Not) or _is_signed_number(node):
             self.visit(node.operand)
         else:
             self.report(node, "AG062", "not allowed in a when expression: arithmetic")
@@ -204,7 +217,7 @@ class _Checker(ast.NodeVisitor):
 
     def _literal_items(self, items: list[ast.expr]) -> None:
         for item in items:
-            if isinstance(item, ast.Constant):
+            if isinstance(item, ast.Constant) or _is_signed_number(item):
                 self.visit(item)
             else:
                 self.report(item, "AG062", "collections in a when expression hold literals only")
@@ -212,6 +225,17 @@ class _Checker(ast.NodeVisitor):
     def generic_visit(self, node: ast.AST) -> None:
         what = _NODE_NAMES.get(type(node), type(node).__name__)
         self.report(node, "AG062", f"not allowed in a when expression: {what}")
+
+
+def _is_signed_number(node: ast.expr) -> bool:
+    """`-1` or `+2.5`: a literal, though Python parses it as an operator on a constant."""
+    return (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.USub | ast.UAdd)
+        and isinstance(node.operand, ast.Constant)
+        and isinstance(node.operand.value, int | float)
+        and not isinstance(node.operand.value, bool)
+    )
 
 
 def _is_none(node: ast.expr) -> bool:

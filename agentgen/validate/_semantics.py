@@ -13,6 +13,7 @@ from agentgen.spec.model import ApprovalWhen, Spec
 from agentgen.spec.names import (
     GENERATED_CLASSES,
     INTENT_FIELD,
+    RESERVED_FIELD_PREFIX,
     STATE_BUILTIN_FIELDS,
     to_pascal,
 )
@@ -82,16 +83,30 @@ def _class_names(spec: Spec) -> list[Problem]:
                 f"{kind} '{name}' would generate class '{class_name}', which is also a named type"
             )
             problems.append(Problem(path, "AG023", message, "rename the tool or the type", at=at))
+    return problems + _state_union_names(spec)
+
+
+def _state_union_names(spec: Spec) -> list[Problem]:
+    """Each control-flow state gets a union class `<State>Step`; it must be a free name."""
+    taken = set(GENERATED_CLASSES) | set(spec.types)
+    taken |= {to_pascal(name) for name, _, _ in _intents(spec)}
+    problems = []
+    for name in spec.states:
+        union = f"{to_pascal(name)}Step"
+        if union in taken:
+            message = f"state '{name}' would generate class '{union}', which is already taken"
+            problems.append(
+                Problem(("states", name), "AG023", message, "rename the state", at="key")
+            )
     return problems
 
 
 def _reserved_fields(spec: Spec) -> list[Problem]:
     problems = []
     for name in spec.state.fields:
-        if name in STATE_BUILTIN_FIELDS:
-            message = f"state field '{name}' collides with a field every AgentState has"
-            builtin = ", ".join(sorted(STATE_BUILTIN_FIELDS))
-            hint = f"rename it; AgentState already has: {builtin}"
+        if name in STATE_BUILTIN_FIELDS or name.startswith(RESERVED_FIELD_PREFIX):
+            message = f"state field '{name}' collides with a name every AgentState has"
+            hint = f"rename it, e.g. '{name.removeprefix(RESERVED_FIELD_PREFIX)}_value'"
             problems.append(Problem(("state", "fields", name), "AG023", message, hint, at="key"))
     if THREAD_VARIABLE in spec.prompts.vars:
         message = f"template variable '{THREAD_VARIABLE}' is provided by the agent itself"
@@ -120,7 +135,10 @@ def _schemas(spec: Spec) -> list[Problem]:
     problems = []
     for params, path in _param_tables(spec):
         for param, schema in params.items():
-            problems += check_schema(schema, path + (param,), types)
+            found = check_schema(schema, path + (param,), types)
+            if not found and isinstance(schema, dict) and "default" in schema:
+                found = _default_fits(spec, schema, path + (param, "default"), "param")
+            problems += found
     for name, tool in spec.tools.items():
         if tool.returns is not None:
             problems += check_schema(tool.returns, ("tools", name, "returns"), types)
@@ -202,8 +220,10 @@ def _from_rule(spec: Spec, rule: str, path: Path) -> list[Problem]:
     return []
 
 
-def _default_fits(spec: Spec, schema: dict[str, Any], path: Path) -> list[Problem]:
-    """A field's default must satisfy its own schema (named types resolved)."""
+def _default_fits(
+    spec: Spec, schema: dict[str, Any], path: Path, what: str = "field"
+) -> list[Problem]:
+    """A default must satisfy its own schema (named types resolved)."""
     validator = Draft202012Validator({**schema, "$defs": dict(spec.types)})
     try:
         error = best_match(validator.iter_errors(schema["default"]))
@@ -211,7 +231,7 @@ def _default_fits(spec: Spec, schema: dict[str, Any], path: Path) -> list[Proble
         return []
     if error is None:
         return []
-    message = f"default does not match the field's schema: {error.message}"
+    message = f"default does not match the {what}'s schema: {error.message}"
     return [Problem(path + tuple(error.absolute_path), "AG013", message)]
 
 

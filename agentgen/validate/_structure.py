@@ -36,15 +36,29 @@ def check_structure(data: dict[str, Any]) -> Spec | list[Problem]:
         return Spec.model_validate(data)
     except ValidationError as error:
         details = error.errors(include_url=False)
-        return [_problem(detail, data) for detail in details if not _redundant(detail, details)]
+        return [
+            _problem(detail, data) for detail in details if not _redundant(detail, details, data)
+        ]
 
 
-def _redundant(detail: ErrorDetails, details: list[ErrorDetails]) -> bool:
-    """A union's literal member failing on a table, when another member explains the table."""
+def _redundant(detail: ErrorDetails, details: list[ErrorDetails], data: dict[str, Any]) -> bool:
+    """A union's literal member failing on a table, when another member explains the table.
+
+    Such a loc ends with pydantic's name for the union member, which is not a key of the data.
+    """
     if detail["type"] != "literal_error" or not isinstance(detail["input"], dict | list):
+        return False
+    path, _ = _data_path(detail["loc"], data)
+    if len(path) == len(detail["loc"]) and _step(_parent(data, path), path[-1])[0]:
         return False
     parent = detail["loc"][:-1]
     return any(other is not detail and other["loc"][: len(parent)] == parent for other in details)
+
+
+def _parent(data: Any, path: Path) -> Any:
+    for part in path[:-1]:
+        data = _step(data, part)[1]
+    return data
 
 
 def _problem(detail: ErrorDetails, data: dict[str, Any]) -> Problem:
@@ -52,7 +66,7 @@ def _problem(detail: ErrorDetails, data: dict[str, Any]) -> Problem:
     path, on_key = _data_path(detail["loc"], data)
     kind = detail["type"]
     context = detail.get("ctx") or {}
-    name = clip(describe_path(path[-1:])) if path else "the spec"
+    name = clip(_key_name(path)) if path else "the spec"
     if kind.startswith("AG"):
         at: Literal["key", "value"] = "key" if on_key else "value"
         return Problem(path, kind, detail["msg"], context.get("hint"), at=at)
@@ -69,6 +83,12 @@ def _problem(detail: ErrorDetails, data: dict[str, Any]) -> Problem:
     if kind == "literal_error":
         return _literal_problem(path, detail, context)
     return Problem(path, "AG013", f"invalid value for '{name}': {_reword(detail['msg'])}")
+
+
+def _key_name(path: Path) -> str:
+    """The key a message is about: `max_turns`, or `choices[1]` for a list item."""
+    tail = path[-2:] if len(path) > 1 and isinstance(path[-1], int) else path[-1:]
+    return describe_path(tail)
 
 
 def _data_path(loc: tuple[int | str, ...], data: Any) -> tuple[Path, bool]:
@@ -105,11 +125,16 @@ def _missing_message(path: Path) -> str:
 
 
 def _literal_problem(path: Path, detail: ErrorDetails, context: dict[str, Any]) -> Problem:
+    if not isinstance(detail["input"], str | int | float | bool):
+        got = _toml_type(detail["input"])
+        return Problem(
+            path, "AG012", f"wrong type for '{_key_name(path)}': expected a string, got {got}"
+        )
     options = re.findall(r"'([^']*)'", str(context.get("expected", "")))
     got = detail["input"]
     hint = did_you_mean(got, options) if isinstance(got, str) else None
     shown = ", ".join(f"'{option}'" for option in options)
-    name = clip(describe_path(path[-1:]))
+    name = clip(_key_name(path))
     message = f"invalid value {_show(got)} for '{name}': expected one of {shown}"
     return Problem(path, "AG013", message, hint)
 
