@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
 
 from agentgen import __version__
-from agentgen.config import Config, ConfigError, load_config
+from agentgen.cli_generate import check_command, generate_command
+from agentgen.config import ConfigError, load_config
 from agentgen.diagnostics import render
 from agentgen.spec.schema import spec_json_schema_text
-from agentgen.specfiles import SpecFilesError, find_spec_files
-from agentgen.validate import SpecResult, validate_file
+from agentgen.specfiles import SpecFilesError
+from agentgen.validate import SpecResult
+from agentgen.workflow import validate_paths
 
 EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -56,20 +57,9 @@ def schema() -> None:
 def _validate_all(paths: tuple[Path, ...]) -> list[SpecResult]:
     """Validate every spec the paths name; usage problems exit with status 2."""
     try:
-        config = load_config(Path.cwd())
-        files = find_spec_files(list(paths) or [_default_specs(config)])
+        return validate_paths(list(paths), load_config(Path.cwd()))
     except (ConfigError, SpecFilesError) as error:
         raise click.UsageError(str(error)) from error
-    return [validate_file(file) for file in files]
-
-
-def _default_specs(config: Config) -> Path:
-    """The configured specs folder, relative to the working directory when it can be."""
-    try:
-        # relpath, not relative_to: from a subfolder of the project it is `../specs`.
-        return Path(os.path.relpath(config.specs, Path.cwd()))
-    except ValueError:
-        return config.specs
 
 
 def _summary(results: list[SpecResult]) -> str:
@@ -80,11 +70,5 @@ def _summary(results: list[SpecResult]) -> str:
     return f"{len(results)} {noun} valid"
 
 
-def _register_generation_commands() -> None:
-    from agentgen.cli_generate import check_command, generate_command
-
-    main.add_command(generate_command)
-    main.add_command(check_command)
-
-
-_register_generation_commands()
+main.add_command(generate_command)
+main.add_command(check_command)

@@ -66,11 +66,15 @@ def _run(job: object, paths: tuple[Path, ...], out: Path | None, templates: Path
     """Run generate or check; invalid specs print their diagnostics and exit 1."""
     assert callable(job)
     try:
-        outcome: Outcome = job(list(paths), load_config(Path.cwd()), out, templates)
+        config = load_config(Path.cwd())
+        outcome: Outcome = job(list(paths), config, out, templates)
     except (ConfigError, SpecFilesError) as error:
         raise click.UsageError(str(error)) from error
     except GenerationError as error:
-        raise click.ClickException(f"internal error, please report it: {error}") from error
+        # With templates of their own, the user's template is the likely culprit.
+        own = templates is not None or config.templates is not None
+        blame = "check your templates" if own else "internal error, please report it"
+        raise click.ClickException(f"{blame}: {error}") from error
     if not outcome.valid:
         click.echo(render(outcome.diagnostics, "text"))
         click.echo("nothing was generated: fix the specs first", err=True)

@@ -9,7 +9,23 @@ from pathlib import Path
 from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
 
 # Fixed settings: the same output on every machine, whatever the user's configuration says.
-_SETTINGS = ("--isolated", "--line-length", "100", "--target-version", "py311")
+# `agentgen` is pinned third-party: ruff would otherwise call it first-party whenever the
+# working directory holds an `agentgen` folder, and sort the imports differently there.
+_SETTINGS = (
+    "--isolated",
+    "--no-cache",
+    "--line-length",
+    "100",
+    "--target-version",
+    "py311",
+    "--config",
+    "lint.isort.known-third-party = ['agentgen']",
+)
+# Import order and a sorted `__all__`, as `ruff check --isolated` expects them.
+_FIXES = ("I001", "RUF022")
+# The sources go one folder down: ruff's first-party detection looks at the working directory,
+# and nothing imports a module with this name.
+_SOURCES = "agentgen_formatting"
 
 
 class FormattingError(Exception):
@@ -21,19 +37,21 @@ def format_sources(sources: dict[str, str]) -> dict[str, str]:
     if not sources:
         return {}
     with tempfile.TemporaryDirectory(prefix="agentgen-") as folder:
-        root = Path(folder)
+        root = Path(folder) / _SOURCES
         for name, text in sources.items():
             target = root / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-        _ruff("check", "--fix", "--select", "I", "--exit-zero", "--quiet", str(root))
-        _ruff("format", "--quiet", str(root))
+        fixes = ("--fix", "--select", ",".join(_FIXES), "--exit-zero", "--quiet")
+        _ruff(Path(folder), "check", *fixes, _SOURCES)
+        _ruff(Path(folder), "format", "--quiet", _SOURCES)
         return {name: (root / name).read_text(encoding="utf-8") for name in sources}
 
 
-def _ruff(command: str, *arguments: str) -> None:
+def _ruff(cwd: Path, command: str, *arguments: str) -> None:
     result = subprocess.run(
         [find_ruff_bin(), command, *_SETTINGS, *arguments],
+        cwd=cwd,
         capture_output=True,
         text=True,
         check=False,

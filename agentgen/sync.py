@@ -48,7 +48,8 @@ def apply(changes: list[Change]) -> None:
             change.path.unlink()
         else:
             change.path.parent.mkdir(parents=True, exist_ok=True)
-            change.path.write_text(change.new, encoding="utf-8")
+            # Bytes, not text mode: "\n" must stay "\n" on every platform.
+            change.path.write_bytes(change.new.encode("utf-8"))
 
 
 def unified_diff(changes: list[Change], root: Path) -> str:
@@ -56,13 +57,16 @@ def unified_diff(changes: list[Change], root: Path) -> str:
     chunks: list[str] = []
     for change in changes:
         name = _shown(change.path, root)
+        lines = difflib.unified_diff(
+            (change.old or "").splitlines(keepends=True),
+            (change.new or "").splitlines(keepends=True),
+            fromfile="/dev/null" if change.old is None else f"a/{name}",
+            tofile="/dev/null" if change.new is None else f"b/{name}",
+        )
+        # As git does, so that a last line without a newline does not run into the next one.
         chunks.extend(
-            difflib.unified_diff(
-                (change.old or "").splitlines(keepends=True),
-                (change.new or "").splitlines(keepends=True),
-                fromfile="/dev/null" if change.old is None else f"a/{name}",
-                tofile="/dev/null" if change.new is None else f"b/{name}",
-            )
+            line if line.endswith("\n") else f"{line}\n\\ No newline at end of file\n"
+            for line in lines
         )
     return "".join(chunks)
 
@@ -85,7 +89,8 @@ def _generated_files(packages: tuple[Path, ...], orphan_roots: tuple[Path, ...])
 def _read(path: Path) -> str | None:
     """A file's text; None when it does not exist; "" when it cannot be read as text."""
     try:
-        return path.read_text(encoding="utf-8")
+        # Bytes, not text mode: a file with "\r\n" line ends differs from the plan.
+        return path.read_bytes().decode("utf-8")
     except (FileNotFoundError, NotADirectoryError):
         return None
     except (OSError, UnicodeDecodeError):

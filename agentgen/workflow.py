@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from agentgen.plan import build_plan
 from agentgen.specfiles import find_spec_files
 from agentgen.sync import Change, apply, compare
 from agentgen.validate import SpecResult, validate_file
+from agentgen.validate._positions import scan_positions
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,27 @@ class Outcome:
 
 def validate_paths(paths: list[Path], config: Config) -> list[SpecResult]:
     """Validate every spec the paths name (default: the configured specs folder)."""
-    return [validate_file(file) for file in find_spec_files(paths or [_relative(config.specs)])]
+    files = find_spec_files(paths or [_relative(config.specs)])
+    return _unique_agents([validate_file(file) for file in files], files)
+
+
+def _unique_agents(results: list[SpecResult], files: list[Path]) -> list[SpecResult]:
+    """Two specs of one agent name would write one package: the later one is an error."""
+    owners: dict[str, str] = {}
+    checked = []
+    for result, file in zip(results, files, strict=True):
+        if result.spec is None or result.spec.agent.name not in owners:
+            if result.spec is not None:
+                owners[result.spec.agent.name] = result.name
+            checked.append(result)
+            continue
+        name = result.spec.agent.name
+        where = scan_positions(file.read_text(encoding="utf-8-sig")).value(("agent", "name"))
+        message = f"duplicate agent name '{name}': {owners[name]} already uses it"
+        hint = "rename one of the agents: its name is the name of its package"
+        duplicate = Diagnostic(result.name, where.line, where.column, "AG022", message, hint)
+        checked.append(SpecResult(result.name, None, [*result.diagnostics, duplicate]))
+    return checked
 
 
 def plan_changes(
@@ -60,6 +82,7 @@ def generate(
 def _relative(path: Path) -> Path:
     """Show configured folders relative to the working directory, as users typed them."""
     try:
-        return path.relative_to(Path.cwd())
+        # relpath, not relative_to: from a subfolder of the project it is `../specs`.
+        return Path(os.path.relpath(path, Path.cwd()))
     except ValueError:
         return path

@@ -74,11 +74,16 @@ def test_resolve_model_returns_the_given_model() -> None:
     assert resolve_model(model, ModelConfig(provider="openai", name="gpt-4o")) is model
 
 
-def test_resolve_model_without_a_model_says_what_to_do() -> None:
+def test_resolve_model_without_a_key_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("AGENTGEN_MODEL", raising=False)
+    monkeypatch.delenv("AGENTGEN_BASE_URL", raising=False)
     with pytest.raises(ModelNotConfigured) as raised:
         resolve_model(None, ModelConfig(provider="anthropic", name="claude"))
     assert str(raised.value) == (
-        "no model given and the anthropic adapter is not available yet: pass model=..."
+        "no API key for anthropic:claude: set the ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN "
+        "environment variable (or point the base URL at a local server)"
     )
 
 

@@ -192,7 +192,7 @@ def test_racing_sqlite_writers_never_lose_an_event(tmp_path: Path) -> None:
 
     def write(index: int) -> None:
         store = SqliteStore(path)  # each writer opens the fresh file at the same time
-        barrier.wait()
+        barrier.wait(timeout=30)
         for seq in range(20):
             try:
                 asyncio.run(store.append("race", seq, f"{index}:{seq}"))
@@ -206,6 +206,7 @@ def test_racing_sqlite_writers_never_lose_an_event(tmp_path: Path) -> None:
             write(index)
         except BaseException as error:  # a thread's error would otherwise go unnoticed
             failures.append(error)
+            barrier.abort()  # so that no other writer waits for this one forever
 
     threads = [threading.Thread(target=run, args=(index,)) for index in range(writers)]
     for thread in threads:

@@ -14,6 +14,7 @@ from datamodel_code_generator.format import PythonVersion
 from datamodel_code_generator.parser import LiteralType
 
 from agentgen.ir import AgentIR, Intent, is_nullable
+from agentgen.render._descriptions import Descriptions
 from agentgen.spec.names import GENERATED_CLASSES
 
 STATE_FIELDS_CLASS = "StateFields"
@@ -40,8 +41,23 @@ def build_models(ir: AgentIR) -> ModelsCode:
             "properties": {field.name: field.schema for field in ir.state_fields},
             "required": [field.name for field in ir.state_fields if "default" in field.schema],
         }
+    descriptions = Descriptions(definitions)
+    code = _generate({"$defs": descriptions.hide(definitions)}, set(definitions))
+    models = _split(descriptions.restore(_typed_model_defaults(code)))
+    missing = sorted(set(definitions) - set(models.attributes) - set(ir.types))
+    assert not missing, f"datamodel-code-generator renamed {missing}"
+    return models
+
+
+def _generate(schema: dict[str, Any], own: set[str]) -> str:
+    """datamodel-code-generator's pydantic v2 models of every definition of `schema`."""
+
+    def class_name(name: str) -> str:
+        # Our own definitions keep their names: the templates import them by these names.
+        return name if name in own else _avoid_generated_names(name)
+
     code = generate(
-        json.dumps({"$defs": definitions}),
+        json.dumps(schema),
         input_file_type=InputFileType.JsonSchema,
         output_model_type=DataModelType.PydanticV2BaseModel,
         target_python_version=PythonVersion.PY_311,
@@ -60,10 +76,10 @@ def build_models(ir: AgentIR) -> ModelsCode:
         skip_root_model=True,
         allow_population_by_field_name=True,
         formatters=[],
-        custom_class_name_generator=_avoid_generated_names,
+        custom_class_name_generator=class_name,
     )
     assert isinstance(code, str)
-    return _split(_typed_model_defaults(code))
+    return code
 
 
 def _intent_schema(intent: Intent) -> dict[str, Any]:

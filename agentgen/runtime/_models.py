@@ -49,14 +49,20 @@ class ModelNotConfigured(RuntimeError):
 class ScriptedModel:
     """A model that replays given steps in order, for tests; it records every request."""
 
-    def __init__(self, steps: Iterable[dict[str, Any] | str]) -> None:
-        self._steps: list[dict[str, Any] | str] = list(steps)
-        for index, step in enumerate(self._steps):
-            if not isinstance(step, dict | str):
-                kind = type(step).__name__
-                raise TypeError(f"ScriptedModel steps are dicts or strings; step {index} is {kind}")
+    def __init__(self, steps: Iterable[dict[str, Any] | str] = ()) -> None:
+        self._steps: list[dict[str, Any] | str] = []
         self._next = 0
         self.requests: list[ModelRequest] = []
+        self.add(*steps)
+
+    def add(self, *steps: dict[str, Any] | str) -> None:
+        """Queue more steps after the ones given so far."""
+        for step in steps:
+            if not isinstance(step, dict | str):
+                kind = type(step).__name__
+                index = len(self._steps)
+                raise TypeError(f"ScriptedModel steps are dicts or strings; step {index} is {kind}")
+            self._steps.append(step)
 
     @property
     def remaining(self) -> int:
@@ -90,9 +96,9 @@ class ModelConfig:
 
 
 def resolve_model(model: Model | None, config: ModelConfig) -> Model:
-    """The given model, else one built from `config` (provider adapters are not available yet)."""
+    """The given model, else the one `config` and the environment describe (see `_resolve`)."""
     if model is not None:
         return model
-    raise ModelNotConfigured(
-        f"no model given and the {config.provider} adapter is not available yet: pass model=..."
-    )
+    from ._resolve import build_model  # here, not at the top: the adapters import this module
+
+    return build_model(config)

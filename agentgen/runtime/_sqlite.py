@@ -33,7 +33,7 @@ _THREADS = "SELECT DISTINCT thread_id FROM events ORDER BY thread_id"
 class SqliteStore:
     """Threads in a SQLite file; another writer's event at the same seq raises ThreadConflict."""
 
-    def __init__(self, path: str | os.PathLike[str], *, timeout_s: float = 0.0) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, timeout_s: float = 5.0) -> None:
         self.path = str(path)
         if self.path != MEMORY:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ import ast
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from agentgen.spec.hints import did_you_mean
 
@@ -51,12 +52,14 @@ class WhenProblem:
     hint: str | None = None
 
 
-def check_when(expression: str, params: Collection[str]) -> list[WhenProblem]:
+def check_when(
+    expression: str, params: Collection[str], enums: Mapping[str, tuple[Any, ...]] | None = None
+) -> list[WhenProblem]:
     """Return every problem of `expression` given the tool's param names (empty when valid)."""
     tree = _parse(expression)
     if isinstance(tree, WhenProblem):
         return [tree]
-    checker = _Checker(expression, params)
+    checker = _Checker(expression, params, enums or {})
     checker.visit(tree.body)
     return checker.problems
 
@@ -153,7 +156,10 @@ def _leading_space(expression: str) -> int:
 class _Checker(ast.NodeVisitor):
     """Collect every construct outside the allowed subset."""
 
-    def __init__(self, expression: str, params: Collection[str]) -> None:
+    def __init__(
+        self, expression: str, params: Collection[str], enums: Mapping[str, tuple[Any, ...]]
+    ) -> None:
+        self.enums = enums
         self.offsets = _Offsets(expression.strip())
         self.shift = _leading_space(expression)
         self.params = params
@@ -181,8 +187,24 @@ class _Checker(ast.NodeVisitor):
                 self.report(node, "AG062", "'is' compares only with None here", "use '==' instead")
             elif not isinstance(op, (*_COMPARISONS, ast.Is, ast.IsNot)):
                 self.report(node, "AG062", "unsupported comparison")
+            else:
+                self._check_enum(left, right)
+                self._check_enum(right, left)
         for operand in operands:
             self.visit(operand)
+
+    def _check_enum(self, name: ast.expr, other: ast.expr) -> None:
+        """A literal compared with an enum param must be one of its values (else never true)."""
+        if not isinstance(name, ast.Name) or name.id not in self.enums:
+            return
+        values = self.enums[name.id]
+        literals = other.elts if isinstance(other, ast.List | ast.Tuple | ast.Set) else [other]
+        for literal in literals:
+            if isinstance(literal, ast.Constant) and literal.value not in values:
+                shown = ", ".join(repr(v) for v in values)
+                message = f"{literal.value!r} is not a value of '{name.id}' (one of: {shown})"
+                hint = did_you_mean(str(literal.value), [str(v) for v in values])
+                self.report(literal, "AG063", message, hint)
 
     def visit_Name(self, node: ast.Name) -> None:
         if node.id not in self.params:

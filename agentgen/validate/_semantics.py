@@ -23,6 +23,9 @@ from agentgen.validate._positions import Path, PositionMap, position_in_string
 from agentgen.validate._problems import Problem
 from agentgen.validate._templates import THREAD_VARIABLE, check_template, uses_variable
 
+# Names Jinja2 gives meaning to inside templates; a variable of that name would be shadowed.
+JINJA_NAMES = frozenset({"self", "loop", "super", "caller", "varargs", "kwargs"})
+
 
 def check_semantics(spec: Spec, text: str, positions: PositionMap) -> list[Problem]:
     """Every cross-reference problem of a spec whose shape is already valid."""
@@ -113,7 +116,14 @@ def _reserved_fields(spec: Spec) -> list[Problem]:
         hint = "remove it: the next_step prompt always gets {{ thread }}"
         var_path = ("prompts", "vars", THREAD_VARIABLE)
         problems.append(Problem(var_path, "AG023", message, hint, at="key"))
+    for name in sorted(JINJA_NAMES & set(spec.prompts.vars)):
+        message = f"template variable '{name}' is a name Jinja2 itself defines in templates"
+        hint = f"rename it, such as '{name}_value'"
+        problems.append(Problem(("prompts", "vars", name), "AG023", message, hint, at="key"))
     for params, path in _param_tables(spec):
+        if "" in params:
+            message = "a param name must not be empty"
+            problems.append(Problem(path + ("",), "AG020", message, at="key"))
         if INTENT_FIELD in params:
             message = f"param '{INTENT_FIELD}' collides with the intent's discriminator field"
             hint = f"rename the param, such as '{INTENT_FIELD}_name'"
@@ -156,7 +166,12 @@ def _approvals(spec: Spec, text: str, positions: PositionMap) -> list[Problem]:
             continue
         path = ("tools", name, "approval", "when")
         expression = tool.approval.when
-        for problem in check_when(expression, tool.params):
+        enums = {
+            param: tuple(schema["enum"])
+            for param, schema in tool.params.items()
+            if isinstance(schema, dict) and isinstance(schema.get("enum"), list)
+        }
+        for problem in check_when(expression, tool.params, enums):
             where = position_in_string(text, positions, path, expression, problem.offset)
             problems.append(
                 Problem(path, problem.code, problem.message, problem.hint, pinned=where)

@@ -126,9 +126,9 @@ def _missing_message(path: Path) -> str:
 
 def _literal_problem(path: Path, detail: ErrorDetails, context: dict[str, Any]) -> Problem:
     if not isinstance(detail["input"], str | int | float | bool):
-        got = _toml_type(detail["input"])
+        kind = _toml_type(detail["input"])
         return Problem(
-            path, "AG012", f"wrong type for '{_key_name(path)}': expected a string, got {got}"
+            path, "AG012", f"wrong type for '{_key_name(path)}': expected a string, got {kind}"
         )
     options = re.findall(r"'([^']*)'", str(context.get("expected", "")))
     got = detail["input"]

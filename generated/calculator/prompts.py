@@ -37,6 +37,6 @@ def render_system() -> str:
 
 def render_next_step(thread: str, state: str | None) -> str:
     """The prompt asking for the next step: the thread, then what the current state asks."""
-    prompt = _next_step.render(thread=thread)
+    prompt = _next_step.render({"thread": thread})
     instructions = STATE_INSTRUCTIONS.get(state) if state is not None else None
     return f"{prompt}\n\n{instructions}" if instructions else prompt

@@ -11,7 +11,11 @@ from typing import Any
 import jinja2
 from pydantic import BaseModel
 
-SYSTEM = 'You are the deploy bot of the {{ service }} service. You deploy git tags or commits to\n{{ environments | join(" and ") }}, always the backend before the frontend.\nNever guess a tag: list the tags or commits first, and ask when the request is ambiguous.'
+SYSTEM = (
+    "You are the deploy bot of the {{ service }} service. You deploy git tags or commits to\n"
+    '{{ environments | join(" and ") }}, always the backend before the frontend.\n'
+    "Never guess a tag: list the tags or commits first, and ask when the request is ambiguous."
+)
 
 NEXT_STEP = (
     "You are working on the following thread:\n\n{{ thread }}\n\nWhat should the next step be?"
@@ -41,13 +45,13 @@ _next_step = _jinja.from_string(NEXT_STEP)
 
 def render_system(*, environments: list[Any], service: str) -> str:
     """The system prompt."""
-    return _system.render(environments=environments, service=service)
+    return _system.render({"environments": environments, "service": service})
 
 
 def render_next_step(
     thread: str, state: str | None, *, environments: list[Any], service: str
 ) -> str:
     """The prompt asking for the next step: the thread, then what the current state asks."""
-    prompt = _next_step.render(thread=thread, environments=environments, service=service)
+    prompt = _next_step.render({"thread": thread, "environments": environments, "service": service})
     instructions = STATE_INSTRUCTIONS.get(state) if state is not None else None
     return f"{prompt}\n\n{instructions}" if instructions else prompt

@@ -9,9 +9,19 @@ from __future__ import annotations
 import jinja2
 from pydantic import BaseModel
 
-SYSTEM = "You triage support tickets for an online shop. Read the ticket, find the customer and the order\nit is about, tag the ticket, and propose a refund only when the shop is at fault.\nRefunds above the order total are never allowed. Be brief and polite."
+SYSTEM = (
+    "You triage support tickets for an online shop. Read the ticket, find the customer and the order\n"
+    "it is about, tag the ticket, and propose a refund only when the shop is at fault.\n"
+    "Refunds above the order total are never allowed. Be brief and polite."
+)
 
-NEXT_STEP = "Here is the ticket so far, with every tool call and answer:\n\n{{ thread }}\n\nChoose the next step. When the ticket is handled, resolve it."
+NEXT_STEP = (
+    "Here is the ticket so far, with every tool call and answer:\n"
+    "\n"
+    "{{ thread }}\n"
+    "\n"
+    "Choose the next step. When the ticket is handled, resolve it."
+)
 
 STATE_INSTRUCTIONS: dict[str, str] = {}
 """Appended to the next-step prompt while the thread is in that state."""
@@ -35,6 +45,6 @@ def render_system() -> str:
 
 def render_next_step(thread: str, state: str | None) -> str:
     """The prompt asking for the next step: the thread, then what the current state asks."""
-    prompt = _next_step.render(thread=thread)
+    prompt = _next_step.render({"thread": thread})
     instructions = STATE_INSTRUCTIONS.get(state) if state is not None else None
     return f"{prompt}\n\n{instructions}" if instructions else prompt

@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter, ValidationError
-
 from agentgen.runtime import IncompatibleThread, Store, default_store
+from pydantic import TypeAdapter, ValidationError
 
 from .events import Event, ThreadStarted
 from .reducer import fold

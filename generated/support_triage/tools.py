@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, TypeAdapter
-
 from agentgen.runtime import IntentSpec
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, TypeAdapter
 
 
 class Money(BaseModel):

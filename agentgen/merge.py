@@ -1,0 +1,99 @@
+"""Three-way merges of generated files, and new handler stubs for the user's handlers.py."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from merge3 import Merge3
+
+YOURS, AGENTGEN, BASELINE = "yours", "agentgen", "baseline"
+CONFLICT_START = f"<<<<<<< {YOURS}"
+_MARKERS = ("<<<<<<< ", "||||||| ", "=======", ">>>>>>> ")
+
+
+@dataclass(frozen=True)
+class Merged:
+    """A merge's text and the 1-based lines where conflicts start (none: a clean merge)."""
+
+    text: str
+    conflicts: tuple[int, ...]
+
+
+def merge_three(baseline: str, yours: str, new: str) -> Merged:
+    """Keep the user's edits (baseline -> yours) and take the generator's (baseline -> new)."""
+    merge = Merge3(
+        baseline.splitlines(keepends=True),
+        _ending(yours).splitlines(keepends=True),
+        new.splitlines(keepends=True),
+    )
+    lines = list(
+        merge.merge_lines(name_a=YOURS, name_b=AGENTGEN, name_base=BASELINE, base_marker="|||||||")
+    )
+    conflicts = tuple(n for n, line in enumerate(lines, 1) if line.startswith(CONFLICT_START))
+    return Merged("".join(lines), conflicts)
+
+
+def conflict_lines(text: str) -> tuple[int, ...]:
+    """Lines holding leftover conflict markers."""
+    return tuple(
+        number
+        for number, line in enumerate(text.splitlines(), 1)
+        if line.startswith(_MARKERS) and (line.rstrip() == "=======" or " " in line)
+    )
+
+
+def _ending(text: str) -> str:
+    """A final newline, so that an edit on the last line merges like any other."""
+    return text if not text or text.endswith("\n") else text + "\n"
+
+
+def missing_handlers(yours: str, new: str) -> list[str]:
+    """Handler functions the new handlers.py defines and the user's does not."""
+    theirs = _functions(yours)
+    if theirs is None:
+        return []
+    return [
+        name for name in _functions(new) or {} if name not in theirs and not name.startswith("_")
+    ]
+
+
+def append_handlers(yours: str, new: str, names: list[str]) -> str:
+    """The user's handlers.py with stubs for `names` appended; nothing of theirs changes."""
+    tree = ast.parse(new)
+    stubs = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name in names]
+    used = {n.id for stub in stubs for n in ast.walk(stub) if isinstance(n, ast.Name)}
+    imports = [_import_line(node, used) for node in tree.body if isinstance(node, ast.ImportFrom)]
+    outside = [line for line in imports if line and not line.startswith("from .")]
+    local = [line for line in imports if line and line.startswith("from .")]
+    block = [
+        "",
+        "",
+        "# Added by agentgen for new tools: move the imports to the top if you like.",
+        *outside,
+        *([""] if outside and local else []),
+        *local,
+        *("\n\n" + (ast.get_source_segment(new, stub) or "") for stub in stubs),
+    ]
+    return _ending(yours) + "\n".join(block) + "\n"
+
+
+def _functions(text: str) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef] | None:
+    """Top-level functions by name; None when the file does not parse (it is left alone)."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return None
+    return {
+        node.name: node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+
+
+def _import_line(node: ast.ImportFrom, used: set[str]) -> str | None:
+    names = [alias.name for alias in node.names if alias.name in used]
+    if not names or node.module == "__future__":
+        return None
+    module = "." * node.level + (node.module or "")
+    return f"from {module} import {', '.join(names)}  # noqa: E402"

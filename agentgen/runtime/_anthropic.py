@@ -1,0 +1,88 @@
+"""Anthropic's messages API, through the official `anthropic` SDK, with tool use."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from ._models import IntentSpec, ModelOutput, ModelRequest
+from ._provider import PerLoop, resolve_key, unavailable
+
+if TYPE_CHECKING:
+    from anthropic import AsyncAnthropic
+    from anthropic.types import Message, ToolParam
+
+DEFAULT_MAX_TOKENS = 1024
+"""Room for one tool call with its arguments; a step is never a long text."""
+
+
+class AnthropicModel:
+    """A Claude model offered one tool per intent and required to call one of them.
+
+    The SDK retries 429/5xx and times out per its settings. There is no temperature: the
+    messages API version the SDK speaks (2026-10-21) refuses sampling parameters.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        api_key_env: str | None = None,
+        timeout_s: float = 60.0,
+        max_retries: int = 2,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
+    ) -> None:
+        import anthropic  # here, not at the top: the SDK takes over a second to import
+
+        self.name, self.max_tokens = name, max_tokens
+        self.label = f"anthropic:{name}"
+        key = resolve_key("anthropic", self.label, api_key, api_key_env, base_url)
+        self.clients = PerLoop(
+            lambda: anthropic.AsyncAnthropic(
+                api_key=key, base_url=base_url, timeout=timeout_s, max_retries=max_retries
+            )
+        )
+
+    @property
+    def client(self) -> AsyncAnthropic:
+        """The SDK client (of the event loop that used this model last)."""
+        return self.clients.client
+
+    async def next_step(self, request: ModelRequest) -> ModelOutput:
+        """The first tool_use block as `{"name", "arguments"}`, else the text blocks joined."""
+        import anthropic
+
+        try:
+            message = await self._create(request)
+        except (
+            anthropic.APIError,
+            json.JSONDecodeError,
+        ) as error:  # the SDK lets a bad body through
+            raise unavailable(self.label, error) from error
+        for block in message.content:
+            if block.type == "tool_use":
+                return {"name": block.name, "arguments": dict(block.input)}
+        return "".join(block.text for block in message.content if block.type == "text")
+
+    async def _create(self, request: ModelRequest) -> Message:
+        from anthropic import omit
+
+        client = await self.clients.get()
+        return await client.messages.create(
+            model=self.name,
+            max_tokens=self.max_tokens,
+            system=request.system or omit,
+            messages=[{"role": "user", "content": request.prompt}],
+            tools=[_tool(intent) for intent in request.intents],
+            tool_choice={"type": "any"},
+        )
+
+
+def _tool(intent: IntentSpec) -> ToolParam:
+    return {
+        "name": intent.name,
+        "description": intent.description,
+        "input_schema": intent.parameters,
+    }

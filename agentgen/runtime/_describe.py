@@ -1,0 +1,54 @@
+"""Plain-text views of a thread for people at a terminal."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from agentgen.runtime._yaml import to_yaml
+
+
+def describe_thread(thread: dict[str, Any], command: str) -> str:
+    """The thread's status and, when a person is needed, what is asked and how to answer."""
+    lines = [f"thread {thread['id']}: {thread['status']}"]
+    pending = thread.get("pending")
+    if thread["status"] == "awaiting_approval" and pending:
+        lines += _pending_call(pending, "wants approval")
+        lines.append(f"  approve: {command} resume {thread['id']} --approve")
+        lines.append(f'  deny:    {command} resume {thread["id"]} --deny "why"')
+    elif thread["status"] == "awaiting_human" and pending:
+        lines += _pending_call(pending, "asks")
+        lines.append(f'  answer:  {command} resume {thread["id"]} --answer "..."')
+    elif thread["status"] == "paused":
+        lines.append(f"  continue: {command} resume {thread['id']}")
+    elif thread["status"] == "done":
+        lines += _indented(_final_args(thread))
+    return "\n".join(lines)
+
+
+def parse_var(text: str) -> tuple[str, Any]:
+    """`name=value` from the command line; the value is JSON when it parses, else a string."""
+    name, separator, value = text.partition("=")
+    if not separator or not name:
+        raise ValueError(f"expected NAME=VALUE, got {text!r}")
+    try:
+        return name, json.loads(value)
+    except json.JSONDecodeError:
+        return name, value
+
+
+def _pending_call(pending: dict[str, Any], verb: str) -> list[str]:
+    head = f"  {pending['intent']} {verb} (call {pending['call_id']}):"
+    return [head, *_indented(pending.get("args") or {}, "    ")]
+
+
+def _final_args(thread: dict[str, Any]) -> dict[str, Any]:
+    """The args of the done intent that ended the thread."""
+    calls = [event for event in thread["events"] if event.get("type") == "tool_call"]
+    if not calls:
+        return {}
+    return {k: v for k, v in calls[-1]["call"].items() if k != "intent"}
+
+
+def _indented(body: dict[str, Any], prefix: str = "  ") -> list[str]:
+    return [prefix + line for line in to_yaml(body).splitlines()]

@@ -1,0 +1,133 @@
+"""Any OpenAI-compatible chat-completions endpoint, through the official `openai` SDK."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, Literal
+
+from ._models import IntentSpec, ModelOutput, ModelRequest
+from ._provider import PerLoop, resolve_key, unavailable
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+    from openai.types.chat import (
+        ChatCompletion,
+        ChatCompletionFunctionToolParam,
+        ChatCompletionMessageParam,
+    )
+    from openai.types.shared_params import ResponseFormatJSONSchema
+
+Mode = Literal["tools", "json_schema"]
+MODES: tuple[Mode, ...] = ("tools", "json_schema")
+
+
+class OpenAIModel:
+    """A chat-completions model; the SDK retries 429/5xx and times out per its settings.
+
+    mode "tools" (the default) offers one function per intent and requires a call;
+    mode "json_schema" asks for a JSON object matching any intent (structured output).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        api_key_env: str | None = None,
+        temperature: float = 0.0,
+        timeout_s: float = 60.0,
+        max_retries: int = 2,
+        mode: Mode = "tools",
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of: {', '.join(MODES)}; got {mode!r}")
+        import openai  # here, not at the top: the SDK takes most of a second to import
+
+        self.name, self.mode, self.temperature = name, mode, temperature
+        self.label = f"openai:{name}"
+        key = resolve_key("openai", self.label, api_key, api_key_env, base_url)
+        self.clients = PerLoop(
+            lambda: openai.AsyncOpenAI(
+                api_key=key, base_url=base_url, timeout=timeout_s, max_retries=max_retries
+            )
+        )
+
+    @property
+    def client(self) -> AsyncOpenAI:
+        """The SDK client (of the event loop that used this model last)."""
+        return self.clients.client
+
+    async def next_step(self, request: ModelRequest) -> ModelOutput:
+        """The first tool call as `{"name", "arguments"}`, else the message's text."""
+        import openai
+
+        try:
+            completion = await self._create(request)
+        except (openai.APIError, json.JSONDecodeError) as error:  # the SDK lets a bad body through
+            raise unavailable(self.label, error) from error
+        if not completion.choices:
+            raise unavailable(self.label, ValueError("the response has no choices"))
+        message = completion.choices[0].message
+        for call in message.tool_calls or ():
+            if call.type == "function":
+                return {"name": call.function.name, "arguments": call.function.arguments}
+        return message.content or ""
+
+    async def _create(self, request: ModelRequest) -> ChatCompletion:
+        client, messages = await self.clients.get(), _messages(request)
+        if self.mode == "tools":
+            return await client.chat.completions.create(
+                model=self.name,
+                messages=messages,
+                temperature=self.temperature,
+                tools=[_tool(intent) for intent in request.intents],
+                tool_choice="required",
+            )
+        return await client.chat.completions.create(
+            model=self.name,
+            messages=messages,
+            temperature=self.temperature,
+            response_format=_response_format(request.intents),
+        )
+
+
+def _messages(request: ModelRequest) -> list[ChatCompletionMessageParam]:
+    messages: list[ChatCompletionMessageParam] = []
+    if request.system:
+        messages.append({"role": "system", "content": request.system})
+    messages.append({"role": "user", "content": request.prompt})
+    return messages
+
+
+def _tool(intent: IntentSpec) -> ChatCompletionFunctionToolParam:
+    return {
+        "type": "function",
+        "function": {
+            "name": intent.name,
+            "description": intent.description,
+            "parameters": intent.parameters,
+        },
+    }
+
+
+def _response_format(intents: tuple[IntentSpec, ...]) -> ResponseFormatJSONSchema:
+    """A JSON Schema accepting any one intent: its args plus `"intent": <its name>`."""
+    definitions: dict[str, Any] = {}
+    for intent in intents:
+        definitions.update(intent.parameters.get("$defs", {}))  # spec types: same name, same type
+    schema: dict[str, Any] = {"anyOf": [_step_schema(intent) for intent in intents]}
+    if definitions:
+        schema["$defs"] = definitions
+    return {"type": "json_schema", "json_schema": {"name": "next_step", "schema": schema}}
+
+
+def _step_schema(intent: IntentSpec) -> dict[str, Any]:
+    parameters = {key: value for key, value in intent.parameters.items() if key != "$defs"}
+    properties = {"intent": {"const": intent.name}, **parameters.get("properties", {})}
+    return {
+        **parameters,
+        "description": intent.description,
+        "properties": properties,
+        "required": ["intent", *parameters.get("required", [])],
+    }
