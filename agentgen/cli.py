@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from agentgen import __version__
-from agentgen.cli_generate import check_command, generate_command
+from agentgen.cli_generate import check_command, diff_command, generate_command
 from agentgen.config import ConfigError, load_config
 from agentgen.diagnostics import render
 from agentgen.spec.schema import spec_json_schema_text
@@ -72,3 +72,4 @@ def _summary(results: list[SpecResult]) -> str:
 
 main.add_command(generate_command)
 main.add_command(check_command)
+main.add_command(diff_command)

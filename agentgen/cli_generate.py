@@ -1,20 +1,22 @@
-"""`agentgen generate` and `agentgen check`: one code path, the plan, written or compared."""
+"""`agentgen generate`, `check` and `diff`: one code path, the plan, written or compared."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from agentgen.config import ConfigError, load_config
+from agentgen.config import Config, ConfigError, load_config
 from agentgen.diagnostics import render
 from agentgen.plan import GenerationError
 from agentgen.specfiles import SpecFilesError
-from agentgen.sync import Change, unified_diff
-from agentgen.workflow import Outcome, generate, plan_changes
+from agentgen.sync import STRICT_REASON, FileUpdate, unified_diff
+from agentgen.workflow import Outcome, check_reasons, generate, plan_changes
 
 FIX = "run `agentgen generate` to update it"
+Job = Callable[[list[Path], Config, Path | None, Path | None], Outcome]
 
 _paths = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 _out = click.option(
@@ -34,40 +36,86 @@ _templates = click.option(
 @_out
 @_templates
 def generate_command(paths: tuple[Path, ...], out: Path | None, templates: Path | None) -> None:
-    """Write one Python package per spec (default: the project's specs folder)."""
+    """Write one package per spec, keeping your edits (default: the project's specs folder)."""
     outcome = _run(generate, paths, out, templates)
-    for change in outcome.changes:
-        click.echo(f"{_VERBS[change.kind]} {change.path.as_posix()}")
+    for update in outcome.updates:
+        line = _report(update)
+        if line:
+            click.echo(line)
     agents = len(outcome.results)
-    click.echo(f"{agents} agent{'s' if agents != 1 else ''}: {_counts(outcome.changes)}", err=True)
+    click.echo(f"{agents} agent{'s' if agents != 1 else ''}: {_counts(outcome.updates)}", err=True)
+    if any(update.conflicts for update in outcome.updates):
+        click.echo("resolve the conflict markers, then run `agentgen check`", err=True)
+        sys.exit(1)
 
 
 @click.command("check")
 @_paths
 @_out
 @_templates
-def check_command(paths: tuple[Path, ...], out: Path | None, templates: Path | None) -> None:
-    """Fail when a spec is invalid or the generated code is not what the specs produce."""
+@click.option("--strict", is_flag=True, help="Also fail on any hand edit of generated files.")
+def check_command(
+    paths: tuple[Path, ...], out: Path | None, templates: Path | None, strict: bool
+) -> None:
+    """Fail when a spec is invalid, generated code is stale, or a conflict is left."""
     outcome = _run(plan_changes, paths, out, templates)
-    if outcome.changes:
-        click.echo(unified_diff(outcome.changes, Path.cwd()), nl=False)
-        stale = len(outcome.changes)
-        click.echo(
-            f"generated code is stale ({stale} file{'s' if stale != 1 else ''}): {FIX}", err=True
-        )
+    reasons = check_reasons(outcome, strict)
+    if reasons:
+        click.echo(unified_diff(outcome.updates, Path.cwd()), nl=False)
+        for reason in reasons:
+            click.echo(reason, err=True)
+        if all(reason.endswith(STRICT_REASON) for reason in reasons):
+            click.echo("generated files were edited by hand, which --strict forbids", err=True)
+        else:
+            click.echo(f"generated code is not up to date: {FIX}", err=True)
         sys.exit(1)
     click.echo(f"{len(outcome.results)} agents up to date", err=True)
 
 
-_VERBS = {"create": "created", "update": "updated", "delete": "removed"}
+@click.command("diff")
+@_paths
+@_out
+@_templates
+def diff_command(paths: tuple[Path, ...], out: Path | None, templates: Path | None) -> None:
+    """Show what `generate` would change, writing nothing."""
+    outcome = _run(plan_changes, paths, out, templates)
+    click.echo(unified_diff(outcome.updates, Path.cwd()), nl=False)
+    for update in outcome.updates:
+        if update.conflicts:
+            lines = ", ".join(str(line) for line in update.conflicts)
+            click.echo(f"{update.path.as_posix()}: would conflict at line {lines}", err=True)
+    if not any(update.changes_disk for update in outcome.updates):
+        click.echo("no changes", err=True)
 
 
-def _run(job: object, paths: tuple[Path, ...], out: Path | None, templates: Path | None) -> Outcome:
-    """Run generate or check; invalid specs print their diagnostics and exit 1."""
-    assert callable(job)
+_VERBS = {
+    "create": "created",
+    "update": "updated",
+    "merge": "merged (your edits kept)",
+    "conflict": "conflict",
+    "recreate": "recreated (it had been deleted)",
+    "delete": "removed",
+    "keep": "kept (edited by hand; no longer generated)",
+    "stubs": "added handler stubs to",
+}
+
+
+def _report(update: FileUpdate) -> str | None:
+    """One line per file whose content changes or that needs the user's attention."""
+    path = update.path.as_posix()
+    if update.kind == "baseline":
+        return None
+    if update.conflicts:
+        lines = ", ".join(str(line) for line in update.conflicts)
+        return f"conflict {path}: markers at line {lines}"
+    return f"{_VERBS[update.kind]} {path}"
+
+
+def _run(job: Job, paths: tuple[Path, ...], out: Path | None, templates: Path | None) -> Outcome:
+    """Run generate, check or diff; invalid specs print their diagnostics and exit 1."""
     try:
         config = load_config(Path.cwd())
-        outcome: Outcome = job(list(paths), config, out, templates)
+        outcome = job(list(paths), config, out, templates)
     except (ConfigError, SpecFilesError) as error:
         raise click.UsageError(str(error)) from error
     except GenerationError as error:
@@ -82,9 +130,8 @@ def _run(job: object, paths: tuple[Path, ...], out: Path | None, templates: Path
     return outcome
 
 
-def _counts(changes: list[Change]) -> str:
-    if not changes:
+def _counts(updates: list[FileUpdate]) -> str:
+    shown = [update.kind for update in updates if update.kind != "baseline"]
+    if not shown:
         return "up to date"
-    kinds = [change.kind for change in changes]
-    parts = [f"{kinds.count(kind)} {_VERBS[kind]}" for kind in _VERBS if kind in kinds]
-    return ", ".join(parts)
+    return ", ".join(f"{shown.count(kind)} {kind}" for kind in _VERBS if kind in shown)

@@ -1,4 +1,10 @@
-"""Compare a plan with the files on disk; write it (generate) or report the difference (check)."""
+"""Bring the disk in line with a plan without losing an edit: generate, check and diff share this.
+
+Beside each package agentgen keeps the baseline, the pristine copy of what it last generated
+(`<package>/.agentgen-baseline/<file>`). Comparing the baseline, the user's file and the new
+output decides each file: untouched files are replaced, edited ones are merged three ways,
+conflicts are written with markers, and nothing the user wrote is dropped.
+"""
 
 from __future__ import annotations
 
@@ -7,61 +13,147 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from agentgen.plan import GENERATED_MARKER, Plan
+from agentgen.merge import append_handlers, conflict_lines, merge_three, missing_handlers
+from agentgen.plan import Plan, PlannedFile
 
-ChangeKind = Literal["create", "update", "delete"]
+BASELINE_DIR = ".agentgen-baseline"
+STRICT_REASON = "edited by hand (--strict)"
+
+UpdateKind = Literal[
+    "create", "update", "merge", "conflict", "recreate", "delete", "keep", "stubs", "baseline"
+]
 
 
 @dataclass(frozen=True)
-class Change:
-    """One file that differs between the plan and the disk."""
+class FileUpdate:
+    """What generate does to one file: its text on disk and its baseline, before and after."""
 
     path: Path
-    kind: ChangeKind
+    kind: UpdateKind
     old: str | None
     new: str | None
+    baseline: str | None
+    conflicts: tuple[int, ...] = ()
+
+    @property
+    def baseline_path(self) -> Path:
+        return baseline_of(self.path)
+
+    @property
+    def changes_disk(self) -> bool:
+        return self.old != self.new
 
 
-def compare(plan: Plan, orphan_roots: tuple[Path, ...] = ()) -> list[Change]:
-    """Every change that writing the plan would make, in path order.
+def baseline_of(path: Path) -> Path:
+    """Where the pristine copy of a generated file lives."""
+    return path.parent / BASELINE_DIR / path.name
 
-    Generated files no longer planned are removed from the planned packages and, for the
-    folders in `orphan_roots`, from packages whose spec is gone.
+
+def plan_updates(plan: Plan, orphan_roots: tuple[Path, ...] = ()) -> list[FileUpdate]:
+    """Every file generate would touch, in path order; nothing is written.
+
+    Files of parts no longer generated are looked for in the planned packages and, for the
+    folders in `orphan_roots`, in packages whose spec is gone.
     """
-    changes = []
+    updates = [_update(file) for file in plan.files]
     planned = {file.path for file in plan.files}
+    for path in sorted(_baselined_files(plan.packages, orphan_roots) - planned):
+        updates.append(_retire(path))
+    return sorted((u for u in updates if u is not None), key=lambda u: u.path)
+
+
+def apply(updates: list[FileUpdate]) -> None:
+    """Write each update: the file on disk and its baseline."""
+    for update in updates:
+        if update.changes_disk:
+            _write(update.path, update.new)
+        baseline = _read(update.baseline_path)
+        if update.kind != "stubs" and baseline != update.baseline:
+            _write(update.baseline_path, update.baseline)
+            _remove_if_empty(update.baseline_path.parent)
+
+
+def _update(file: PlannedFile) -> FileUpdate | None:
+    disk = _read(file.path)
+    if file.once:
+        return _handlers_update(file, disk)
+    base = _read(baseline_of(file.path))
+    if disk is None:
+        kind: UpdateKind = "create" if base is None else "recreate"
+        return FileUpdate(file.path, kind, None, file.text, file.text)
+    if disk == file.text:
+        return None if base == file.text else FileUpdate(file.path, "baseline", disk, disk, disk)
+    if disk == base:
+        return FileUpdate(file.path, "update", disk, file.text, file.text)
+    merged = merge_three(base or "", disk, file.text)
+    if merged.text == disk and base == file.text:
+        return None  # only the user's edits differ, and the baseline is current
+    kind = "conflict" if merged.conflicts else "merge"
+    return FileUpdate(file.path, kind, disk, merged.text, file.text, merged.conflicts)
+
+
+def _handlers_update(file: PlannedFile, disk: str | None) -> FileUpdate | None:
+    """handlers.py is the user's: created once, then only new stubs are appended."""
+    if disk is None:
+        return FileUpdate(file.path, "create", None, file.text, None)
+    missing = missing_handlers(disk, file.text)
+    if not missing:
+        return None
+    return FileUpdate(file.path, "stubs", disk, append_handlers(disk, file.text, missing), None)
+
+
+def _retire(path: Path) -> FileUpdate:
+    """A file generate no longer produces: removed when untouched, else kept and reported."""
+    disk, base = _read(path), _read(baseline_of(path))
+    if disk is None or disk == base:
+        return FileUpdate(path, "delete", disk, None, None)
+    return FileUpdate(path, "keep", disk, disk, None)
+
+
+def stale_reasons(plan: Plan, orphan_roots: tuple[Path, ...], strict: bool) -> list[str]:
+    """Why `check` fails: stale baselines, leftover conflicts, and with `strict` any hand edit."""
+    reasons = []
+    for update in plan_updates(plan, orphan_roots):
+        edited_only = update.kind in ("merge", "conflict") and (
+            _read(update.baseline_path) == update.baseline
+        )
+        if not edited_only:
+            reasons.append(f"{update.path.as_posix()}: {_STALE[update.kind]}")
     for file in plan.files:
-        old = _read(file.path)
-        if old is None:
-            changes.append(Change(file.path, "create", None, file.text))
-        elif old != file.text and not file.once:
-            changes.append(Change(file.path, "update", old, file.text))
-    for stale in _generated_files(plan.packages, orphan_roots) - planned:
-        changes.append(Change(stale, "delete", _read(stale), None))
-    return sorted(changes, key=lambda change: change.path)
+        text = _read(file.path) or ""
+        reasons += [
+            f"{file.path.as_posix()}:{line}: conflict marker" for line in conflict_lines(text)
+        ]
+        if strict and not file.once and text != _read(baseline_of(file.path)):
+            reasons.append(f"{file.path.as_posix()}: {STRICT_REASON}")
+    return sorted(set(reasons))
 
 
-def apply(changes: list[Change]) -> None:
-    """Write, overwrite or remove each changed file."""
-    for change in changes:
-        if change.new is None:
-            change.path.unlink()
-        else:
-            change.path.parent.mkdir(parents=True, exist_ok=True)
-            # Bytes, not text mode: "\n" must stay "\n" on every platform.
-            change.path.write_bytes(change.new.encode("utf-8"))
+_STALE: dict[UpdateKind, str] = {
+    "create": "missing",
+    "recreate": "missing (deleted by hand)",
+    "update": "not what the specs generate now",
+    "baseline": "its baseline is not what the specs generate now",
+    "merge": "not what the specs generate now (your edits would be merged)",
+    "conflict": "not what the specs generate now (your edits would conflict)",
+    "delete": "no longer generated",
+    "keep": "no longer generated (and edited by hand)",
+    "stubs": "a new tool has no handler yet",
+}
 
 
-def unified_diff(changes: list[Change], root: Path) -> str:
-    """The changes as one unified diff, paths relative to `root` where possible."""
+def unified_diff(updates: list[FileUpdate], root: Path) -> str:
+    """What generate would change on disk, as one unified diff relative to `root`."""
     chunks: list[str] = []
-    for change in changes:
-        name = _shown(change.path, root)
+    for update in updates:
+        if not update.changes_disk:
+            continue
+        name = _shown(update.path, root)
         lines = difflib.unified_diff(
-            (change.old or "").splitlines(keepends=True),
-            (change.new or "").splitlines(keepends=True),
-            fromfile="/dev/null" if change.old is None else f"a/{name}",
-            tofile="/dev/null" if change.new is None else f"b/{name}",
+            (update.old or "").splitlines(keepends=True),
+            (update.new or "").splitlines(keepends=True),
+            fromfile="/dev/null" if update.old is None else f"a/{name}",
+            tofile="/dev/null" if update.new is None else f"b/{name}",
         )
         # As git does, so that a last line without a newline does not run into the next one.
         chunks.extend(
@@ -71,19 +163,18 @@ def unified_diff(changes: list[Change], root: Path) -> str:
     return "".join(chunks)
 
 
-def _generated_files(packages: tuple[Path, ...], orphan_roots: tuple[Path, ...]) -> set[Path]:
-    """Python files that carry the generated-code marker, in the given package folders."""
+def _baselined_files(packages: tuple[Path, ...], orphan_roots: tuple[Path, ...]) -> set[Path]:
+    """Files that have a baseline (so agentgen generated them) in the given package folders."""
     folders = set(packages)
     for root in orphan_roots:
         if root.is_dir():
             folders.update(child for child in root.iterdir() if child.is_dir())
-    found = set()
-    for folder in folders:
-        for path in folder.glob("*.py") if folder.is_dir() else ():
-            text = _read(path)
-            if text is not None and text.startswith(GENERATED_MARKER):
-                found.add(path)
-    return found
+    return {
+        folder / baseline.name
+        for folder in folders
+        for baseline in sorted((folder / BASELINE_DIR).glob("*"))
+        if baseline.is_file()
+    }
 
 
 def _read(path: Path) -> str | None:
@@ -95,6 +186,20 @@ def _read(path: Path) -> str | None:
         return None
     except (OSError, UnicodeDecodeError):
         return ""
+
+
+def _write(path: Path, text: str | None) -> None:
+    if text is None:
+        path.unlink(missing_ok=True)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Bytes, not text mode: "\n" must stay "\n" on every platform.
+    path.write_bytes(text.encode("utf-8"))
+
+
+def _remove_if_empty(folder: Path) -> None:
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
 
 
 def _shown(path: Path, root: Path) -> str:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from agentgen.config import Config
 from agentgen.diagnostics import Diagnostic
-from agentgen.plan import build_plan
+from agentgen.plan import Plan, build_plan
 from agentgen.specfiles import find_spec_files
-from agentgen.sync import Change, apply, compare
+from agentgen.sync import FileUpdate, apply, plan_updates, stale_reasons
 from agentgen.validate import SpecResult, validate_file
 from agentgen.validate._positions import scan_positions
 
@@ -20,7 +20,9 @@ class Outcome:
     """What generate or check found: diagnostics when specs are invalid, else the changes."""
 
     results: list[SpecResult]
-    changes: list[Change]
+    updates: list[FileUpdate]
+    plan: Plan | None = None
+    orphan_roots: tuple[Path, ...] = ()
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -65,8 +67,16 @@ def plan_changes(
         return Outcome(results, [])
     target = out or _relative(config.out)
     plan = build_plan(results, target, templates or config.templates)
+    # Only a run over the whole specs folder may retire packages whose spec is gone.
     orphan_roots = (target,) if not paths else ()
-    return Outcome(results, compare(plan, orphan_roots))
+    return Outcome(results, plan_updates(plan, orphan_roots), plan, orphan_roots)
+
+
+def check_reasons(outcome: Outcome, strict: bool) -> list[str]:
+    """Why the committed code is not what the specs generate (empty: it is)."""
+    if outcome.plan is None:
+        return []
+    return stale_reasons(outcome.plan, outcome.orphan_roots, strict)
 
 
 def generate(
@@ -75,7 +85,7 @@ def generate(
     """Plan, then write the changes when every spec is valid."""
     outcome = plan_changes(paths, config, out, templates)
     if outcome.valid:
-        apply(outcome.changes)
+        apply(outcome.updates)
     return outcome
 
 
