@@ -36,7 +36,7 @@ class AgentState(StateFields):
     consecutive_errors: int = 0
     turns: int = 0
     version: str | None = None
-    vars: dict[str, Any] = {}
+    vars: dict[str, Any] = Field(default_factory=dict)
 
 
 class Thread(BaseModel):
