@@ -44,8 +44,8 @@ def generate_command(paths: tuple[Path, ...], out: Path | None, templates: Path 
             click.echo(line)
     agents = len(outcome.results)
     click.echo(f"{agents} agent{'s' if agents != 1 else ''}: {_counts(outcome.updates)}", err=True)
-    if any(update.conflicts for update in outcome.updates):
-        click.echo("resolve the conflict markers, then run `agentgen check`", err=True)
+    if any(update.conflicts or update.kind == "skip" for update in outcome.updates):
+        click.echo("resolve what is listed above, then run `agentgen check`", err=True)
         sys.exit(1)
 
 
@@ -97,6 +97,7 @@ _VERBS = {
     "delete": "removed",
     "keep": "kept (edited by hand; no longer generated)",
     "stubs": "added handler stubs to",
+    "skip": "skipped (not valid UTF-8 Python; fix it and generate again)",
 }
 
 

@@ -48,11 +48,14 @@ def _ending(text: str) -> str:
     return text if not text or text.endswith("\n") else text + "\n"
 
 
-def missing_handlers(yours: str, new: str) -> list[str]:
-    """Handler functions the new handlers.py defines and the user's does not."""
+def missing_handlers(yours: str, new: str) -> list[str] | None:
+    """Handler functions the new handlers.py defines and the user's does not.
+
+    None when the user's file does not parse: then nothing can be added safely.
+    """
     theirs = _functions(yours)
     if theirs is None:
-        return []
+        return None
     return [
         name for name in _functions(new) or {} if name not in theirs and not name.startswith("_")
     ]

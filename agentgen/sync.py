@@ -20,7 +20,16 @@ BASELINE_DIR = ".agentgen-baseline"
 STRICT_REASON = "edited by hand (--strict)"
 
 UpdateKind = Literal[
-    "create", "update", "merge", "conflict", "recreate", "delete", "keep", "stubs", "baseline"
+    "create",
+    "update",
+    "merge",
+    "conflict",
+    "recreate",
+    "delete",
+    "keep",
+    "stubs",
+    "baseline",
+    "skip",
 ]
 
 
@@ -65,6 +74,8 @@ def plan_updates(plan: Plan, orphan_roots: tuple[Path, ...] = ()) -> list[FileUp
 def apply(updates: list[FileUpdate]) -> None:
     """Write each update: the file on disk and its baseline."""
     for update in updates:
+        if update.kind == "skip":
+            continue
         if update.changes_disk:
             _write(update.path, update.new)
         baseline = _read(update.baseline_path)
@@ -74,7 +85,11 @@ def apply(updates: list[FileUpdate]) -> None:
 
 
 def _update(file: PlannedFile) -> FileUpdate | None:
-    disk = _read(file.path)
+    try:
+        disk = _read(file.path)
+    except NotText:
+        # Not text that can be merged: leave it exactly as it is, and say so.
+        return FileUpdate(file.path, "skip", None, None, None)
     if file.once:
         return _handlers_update(file, disk)
     base = _read(baseline_of(file.path))
@@ -97,6 +112,8 @@ def _handlers_update(file: PlannedFile, disk: str | None) -> FileUpdate | None:
     if disk is None:
         return FileUpdate(file.path, "create", None, file.text, None)
     missing = missing_handlers(disk, file.text)
+    if missing is None:
+        return FileUpdate(file.path, "skip", disk, disk, None)
     if not missing:
         return None
     return FileUpdate(file.path, "stubs", disk, append_handlers(disk, file.text, missing), None)
@@ -104,7 +121,10 @@ def _handlers_update(file: PlannedFile, disk: str | None) -> FileUpdate | None:
 
 def _retire(path: Path) -> FileUpdate:
     """A file generate no longer produces: removed when untouched, else kept and reported."""
-    disk, base = _read(path), _read(baseline_of(path))
+    try:
+        disk, base = _read(path), _read(baseline_of(path))
+    except NotText:
+        return FileUpdate(path, "keep", None, None, None)
     if disk is None or disk == base:
         return FileUpdate(path, "delete", disk, None, None)
     return FileUpdate(path, "keep", disk, disk, None)
@@ -120,11 +140,11 @@ def stale_reasons(plan: Plan, orphan_roots: tuple[Path, ...], strict: bool) -> l
         if not edited_only:
             reasons.append(f"{update.path.as_posix()}: {_STALE[update.kind]}")
     for file in plan.files:
-        text = _read(file.path) or ""
+        text = _text_or_empty(file.path)
         reasons += [
             f"{file.path.as_posix()}:{line}: conflict marker" for line in conflict_lines(text)
         ]
-        if strict and not file.once and text != _read(baseline_of(file.path)):
+        if strict and not file.once and text != _text_or_empty(baseline_of(file.path)):
             reasons.append(f"{file.path.as_posix()}: {STRICT_REASON}")
     return sorted(set(reasons))
 
@@ -139,6 +159,7 @@ _STALE: dict[UpdateKind, str] = {
     "delete": "no longer generated",
     "keep": "no longer generated (and edited by hand)",
     "stubs": "a new tool has no handler yet",
+    "skip": "cannot be read or parsed as UTF-8 Python; left alone",
 }
 
 
@@ -177,14 +198,25 @@ def _baselined_files(packages: tuple[Path, ...], orphan_roots: tuple[Path, ...])
     }
 
 
+class NotText(Exception):
+    """A file in the way that cannot be read as UTF-8 text; agentgen leaves it alone."""
+
+
 def _read(path: Path) -> str | None:
-    """A file's text; None when it does not exist; "" when it cannot be read as text."""
+    """A file's text, or None when it does not exist."""
     try:
         # Bytes, not text mode: a file with "\r\n" line ends differs from the plan.
         return path.read_bytes().decode("utf-8")
     except (FileNotFoundError, NotADirectoryError):
         return None
-    except (OSError, UnicodeDecodeError):
+    except (OSError, UnicodeDecodeError) as error:
+        raise NotText(str(path)) from error
+
+
+def _text_or_empty(path: Path) -> str:
+    try:
+        return _read(path) or ""
+    except NotText:
         return ""
 
 

@@ -136,7 +136,7 @@ def test_a_conflicting_edit_is_written_with_markers_and_fails(project: Path) -> 
     assert result.exit_code == 1
     line = agent.read_text(encoding="utf-8").splitlines().index("<<<<<<< yours") + 1
     assert result.stdout == f"conflict generated/calculator/agent.py: markers at line {line}\n"
-    assert result.stderr.endswith("resolve the conflict markers, then run `agentgen check`\n")
+    assert result.stderr.endswith("resolve what is listed above, then run `agentgen check`\n")
     text = agent.read_text(encoding="utf-8")
     assert (
         "<<<<<<< yours\nMAX_TURNS = 50  # we need more\n||||||| baseline\nMAX_TURNS = 20\n"
@@ -234,3 +234,23 @@ def test_a_baseline_of_a_fresh_clone_needs_no_history(project: Path, tmp_path: P
     )
     assert result.exit_code == 0, result.output
     assert LOOP_EDIT[1] in (clone / PACKAGE / "agent.py").read_text(encoding="utf-8")
+
+
+def test_files_that_are_not_text_or_do_not_parse_are_left_alone(project: Path) -> None:
+    agent, handlers = project / PACKAGE / "agent.py", project / PACKAGE / "handlers.py"
+    agent.write_bytes(b"# caf\xe9 in latin-1\n")
+    handlers.write_text("def add(call:\n", encoding="utf-8")
+    append_to_spec(project, POWER_TOOL)
+    result = cli("generate")
+    assert result.exit_code == 1
+    skipped = "skipped (not valid UTF-8 Python; fix it and generate again)"
+    assert f"{skipped} generated/calculator/agent.py" in result.stdout.splitlines()
+    assert f"{skipped} generated/calculator/handlers.py" in result.stdout.splitlines()
+    assert agent.read_bytes() == b"# caf\xe9 in latin-1\n"
+    assert handlers.read_text(encoding="utf-8") == "def add(call:\n"
+    checked = cli("check")
+    assert checked.exit_code == 1
+    assert (
+        "generated/calculator/agent.py: cannot be read or parsed as UTF-8 Python; left alone\n"
+        in (checked.stderr)
+    )
