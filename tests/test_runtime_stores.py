@@ -148,12 +148,13 @@ def test_store_from_url_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     absolute.close()
 
 
-@pytest.mark.parametrize("url", ["postgres://db/threads", "sqlite:///", "threads.db", "memory:"])
+@pytest.mark.parametrize("url", ["postgre://db/threads", "sqlite:///", "threads.db", "memory:"])
 def test_store_from_url_refuses_other_urls(url: str) -> None:
     with pytest.raises(ValueError) as raised:
         store_from_url(url)
     assert str(raised.value) == (
-        f"unsupported store URL {url!r}: use 'memory://' or 'sqlite:///path/to/threads.db'"
+        f"unsupported store URL {url!r}: use 'memory://', 'sqlite:///path/to/threads.db' "
+        "or 'postgresql://user@host:port/dbname'"
     )
 
 

@@ -25,6 +25,7 @@ from ._models import (
 )
 from ._openai import OpenAIModel
 from ._parsing import StepError, parse_step
+from ._postgres import PostgresStore
 from ._provider import ModelUnavailable
 from ._refusals import IncompatibleThread, ResponseRefused
 from ._sqlite import SqliteStore
@@ -47,6 +48,7 @@ __all__ = [
     "ModelRequest",
     "ModelUnavailable",
     "OpenAIModel",
+    "PostgresStore",
     "ResponseRefused",
     "ScriptExhausted",
     "ScriptedModel",

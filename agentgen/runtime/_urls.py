@@ -5,21 +5,26 @@ from __future__ import annotations
 import os
 import threading
 
+from ._postgres import PostgresStore
 from ._sqlite import MEMORY, SqliteStore
 from ._stores import MemoryStore, Store
 
 ENV = "AGENTGEN_STORE"
 DEFAULT_PATH = ".agentgen/threads.db"
 _SQLITE = "sqlite:///"
+_POSTGRES = ("postgresql://", "postgres://")  # the two schemes libpq accepts
 
 _defaults: dict[str, Store] = {}
 _lock = threading.Lock()
 
 
 def store_from_url(url: str) -> Store:
-    """A new store for "memory://" or "sqlite:///path.db" ("sqlite:////abs/path.db" is absolute)."""
+    """A new store for "memory://", "sqlite:///path.db" or "postgresql://user@host:port/db"."""
+    # "sqlite:////abs/path.db" is absolute; "postgresql://" takes any libpq connection URI
     if url == "memory://":
         return MemoryStore()
+    if url.startswith(_POSTGRES):
+        return PostgresStore(url)
     return SqliteStore(_sqlite_path(url))
 
 
@@ -27,7 +32,8 @@ def _sqlite_path(url: str) -> str:
     path = url.removeprefix(_SQLITE) if url.startswith(_SQLITE) else ""
     if not path:
         raise ValueError(
-            f"unsupported store URL {url!r}: use 'memory://' or 'sqlite:///path/to/threads.db'"
+            f"unsupported store URL {url!r}: use 'memory://', 'sqlite:///path/to/threads.db' "
+            "or 'postgresql://user@host:port/dbname'"
         )
     return path
 
@@ -46,7 +52,7 @@ def default_store() -> Store:
 
 def _place(url: str) -> str:
     """What a store URL points at: relative paths resolve against the working directory."""
-    if url == "memory://":
+    if url == "memory://" or url.startswith(_POSTGRES):
         return url
     path = _sqlite_path(url)
     return url if path == MEMORY else os.path.abspath(path)

@@ -1,0 +1,255 @@
+"""PostgresStore keeps the store contract on a real PostgreSQL server, shared by many writers."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from agentgen.runtime import (
+    PostgresStore,
+    Store,
+    ThreadConflict,
+    ThreadNotFound,
+    default_store,
+    store_from_url,
+)
+from tests.postgres_db import fresh_schema
+
+
+@pytest.fixture
+def url() -> Iterator[str]:
+    """A URL of the test server whose agentgen_events table starts absent, in a fresh schema."""
+    with fresh_schema() as schema_url:
+        yield schema_url
+
+
+@pytest.fixture
+def store(url: str) -> Iterator[PostgresStore]:
+    opened = PostgresStore(url)
+    yield opened
+    asyncio.run(opened.close())
+
+
+async def _append_all(store: Store, thread_id: str, events: list[str]) -> None:
+    for seq, event in enumerate(events):
+        await store.append(thread_id, seq, event)
+
+
+def _rows(url: str) -> list[tuple[str, int, str]]:
+    with psycopg.connect(url) as db:
+        return db.execute(
+            "SELECT thread_id, seq, event FROM agentgen_events ORDER BY 1, 2"
+        ).fetchall()
+
+
+def test_load_returns_events_in_seq_order(store: PostgresStore) -> None:
+    events = [f'{{"n": {n}}}' for n in range(12)]
+    asyncio.run(_append_all(store, "t1", events))
+    asyncio.run(_append_all(store, "t2", ['{"other": true}']))
+    assert asyncio.run(store.load("t1")) == events
+    assert asyncio.run(store.load("t2")) == ['{"other": true}']
+
+
+def test_events_come_back_exactly_as_appended(store: PostgresStore) -> None:
+    events = ['{"b": 1,   "a": [1.50, "é\\u00e9"]}', "not json at all", '{"a": 1, "a": 2}']
+    asyncio.run(_append_all(store, "raw", events))
+    assert asyncio.run(store.load("raw")) == events
+
+
+def test_a_taken_seq_is_a_conflict_and_keeps_the_first_event(store: PostgresStore) -> None:
+    asyncio.run(_append_all(store, "abc", ["e0", "e1"]))
+    with pytest.raises(ThreadConflict) as raised:
+        asyncio.run(store.append("abc", 1, "late"))
+    assert (
+        str(raised.value) == "thread 'abc' was changed by another writer (event 1 already exists)"
+    )
+    assert asyncio.run(store.load("abc")) == ["e0", "e1"]
+
+
+def test_a_gap_is_a_conflict_and_writes_nothing(store: PostgresStore, url: str) -> None:
+    asyncio.run(_append_all(store, "abc", ["e0"]))
+    with pytest.raises(ThreadConflict) as raised:
+        asyncio.run(store.append("abc", 3, "e3"))
+    assert str(raised.value) == "thread 'abc' has 1 events; appending event 3 would leave a gap"
+    with pytest.raises(ThreadConflict) as raised:
+        asyncio.run(store.append("new", 1, "e1"))
+    assert str(raised.value) == "thread 'new' has 0 events; appending event 1 would leave a gap"
+    assert _rows(url) == [("abc", 0, "e0")]
+    assert asyncio.run(store.thread_ids()) == ["abc"]
+
+
+def test_a_negative_seq_is_refused(store: PostgresStore) -> None:
+    with pytest.raises(ValueError) as raised:
+        asyncio.run(store.append("abc", -1, "e"))
+    assert str(raised.value) == "seq must be an integer >= 0, got -1"
+
+
+def test_a_second_writer_on_the_same_thread_gets_a_conflict(url: str) -> None:
+    first, second = PostgresStore(url), PostgresStore(url)
+    asyncio.run(first.append("abc", 0, "from first"))
+    with pytest.raises(ThreadConflict) as raised:
+        asyncio.run(second.append("abc", 0, "from second"))
+    assert (
+        str(raised.value) == "thread 'abc' was changed by another writer (event 0 already exists)"
+    )
+    asyncio.run(second.append("abc", 1, "second, after reloading"))
+    assert asyncio.run(first.load("abc")) == ["from first", "second, after reloading"]
+    for opened in (first, second):
+        asyncio.run(opened.close())
+
+
+def test_an_unknown_thread_is_not_found(store: PostgresStore) -> None:
+    with pytest.raises(ThreadNotFound) as raised:
+        asyncio.run(store.load("abc"))
+    assert str(raised.value) == "no thread 'abc'"
+
+
+def test_thread_ids_are_sorted_by_code_point(store: PostgresStore) -> None:
+    assert asyncio.run(store.thread_ids()) == []
+    for thread_id in ["b", "a", "é", "B", "a2", "Z"]:
+        asyncio.run(_append_all(store, thread_id, ["x", "y"]))
+    assert asyncio.run(store.thread_ids()) == ["B", "Z", "a", "a2", "b", "é"]
+
+
+def test_threads_persist_across_store_objects(url: str) -> None:
+    writer = PostgresStore(url)
+    asyncio.run(_append_all(writer, "abc", ['{"type": "thread_started"}', '{"n": 1}']))
+    asyncio.run(writer.close())
+    reader = PostgresStore(url)
+    assert asyncio.run(reader.load("abc")) == ['{"type": "thread_started"}', '{"n": 1}']
+    asyncio.run(reader.append("abc", 2, '{"n": 2}'))
+    asyncio.run(reader.close())
+    assert _rows(url) == [
+        ("abc", 0, '{"type": "thread_started"}'),
+        ("abc", 1, '{"n": 1}'),
+        ("abc", 2, '{"n": 2}'),
+    ]
+
+
+def test_the_table_has_the_documented_columns_and_key(store: PostgresStore, url: str) -> None:
+    asyncio.run(store.thread_ids())  # the first call creates the table
+    with psycopg.connect(url) as db:
+        columns = db.execute(
+            "SELECT column_name, data_type, is_nullable FROM information_schema.columns"
+            " WHERE table_name = 'agentgen_events' AND table_schema = current_schema()"
+            " ORDER BY ordinal_position"
+        ).fetchall()
+        key = db.execute(
+            "SELECT a.attname FROM pg_index i"
+            " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)"
+            " WHERE i.indrelid = 'agentgen_events'::regclass AND i.indisprimary"
+            " ORDER BY array_position(i.indkey, a.attnum)"
+        ).fetchall()
+    assert columns == [
+        ("thread_id", "text", "NO"),
+        ("seq", "integer", "NO"),
+        ("event", "text", "NO"),
+    ]
+    assert key == [("thread_id",), ("seq",)]
+
+
+def test_one_store_serves_several_event_loops(store: PostgresStore) -> None:
+    # launch and a later resume in one process each run their own asyncio.run
+    asyncio.run(store.append("abc", 0, "e0"))
+    asyncio.run(store.append("abc", 1, "e1"))
+    assert asyncio.run(store.load("abc")) == ["e0", "e1"]
+
+
+def test_concurrent_tasks_sharing_one_store_keep_their_transactions_apart(
+    store: PostgresStore, url: str
+) -> None:
+    # the losers of seq 0 roll back; sharing a transaction would roll back the others' appends
+    async def append(thread_id: str, event: str) -> str:
+        try:
+            await store.append(thread_id, 0, event)
+        except ThreadConflict:
+            return "conflict"
+        return "stored"
+
+    async def run_all() -> list[str]:
+        racers = [append("shared", f"racer {n}") for n in range(10)]
+        loners = [append(f"own {n}", f"loner {n}") for n in range(10)]
+        return await asyncio.gather(*racers, *loners)
+
+    outcomes = asyncio.run(run_all())
+    assert outcomes[:10].count("stored") == 1
+    assert outcomes[10:] == ["stored"] * 10
+    stored = {(thread_id, event) for thread_id, _, event in _rows(url)}
+    assert stored == {("shared", f"racer {outcomes.index('stored')}")} | {
+        (f"own {n}", f"loner {n}") for n in range(10)
+    }
+
+
+def test_racing_writers_on_their_own_connections_never_lose_an_event(url: str) -> None:
+    writers, length = 6, 15
+
+    async def write(index: int, store: PostgresStore) -> list[str]:
+        accepted = []
+        for seq in range(length):
+            try:
+                await store.append("race", seq, f"{index}:{seq}")
+                accepted.append(f"{index}:{seq}")
+            except ThreadConflict:
+                pass
+        await store.close()
+        return accepted
+
+    async def run_all() -> list[list[str]]:
+        # every store opens its connection, and creates the table, at the same moment
+        return await asyncio.gather(*(write(n, PostgresStore(url)) for n in range(writers)))
+
+    accepted = [event for events in asyncio.run(run_all()) for event in events]
+    reader = PostgresStore(url)
+    stored = asyncio.run(reader.load("race"))
+    asyncio.run(reader.close())
+    assert [event.split(":")[1] for event in stored] == [str(seq) for seq in range(length)]
+    assert sorted(stored) == sorted(accepted)
+
+
+def test_a_dropped_connection_is_replaced_on_the_next_call(url: str) -> None:
+    name = f"victim_{uuid.uuid4().hex}"  # so that only this store's connection is dropped
+    store = PostgresStore(f"{url}&application_name={name}")
+
+    async def drop_then_load() -> list[str]:
+        # one event loop throughout: a new loop would open a new connection anyway
+        await store.append("abc", 0, "e0")
+        with psycopg.connect(url, autocommit=True) as admin:
+            dropped = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = %s",
+                (name,),
+            ).fetchall()
+        assert dropped == [(True,)]
+        with pytest.raises(psycopg.OperationalError):
+            await store.load("abc")
+        await store.append("abc", 1, "e1")
+        events = await store.load("abc")
+        await store.close()
+        return events
+
+    assert asyncio.run(drop_then_load()) == ["e0", "e1"]
+
+
+def test_store_from_url_selects_postgres(url: str) -> None:
+    for scheme_url in (url, url.replace("postgresql://", "postgres://", 1)):
+        store = store_from_url(scheme_url)
+        assert isinstance(store, PostgresStore)
+        assert store.dsn == scheme_url
+    asyncio.run(_append_all(store, "abc", ["e0"]))
+    assert asyncio.run(store.load("abc")) == ["e0"]
+    asyncio.run(store.close())
+
+
+def test_agentgen_store_selects_postgres(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AGENTGEN_STORE", url)
+    store = default_store()
+    assert isinstance(store, PostgresStore)
+    assert store.dsn == url
+    assert default_store() is store
+    asyncio.run(store.append("abc", 0, "e0"))
+    assert _rows(url) == [("abc", 0, "e0")]
+    asyncio.run(store.close())
