@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,19 +15,10 @@ from agentgen.runtime import (
     ModelUnavailable,
     parse_step,
 )
-from tests.fake_llm import FakeLLM, delay, malformed, serving, status, text, tool_call
-from tests.model_steps import ADD_PARAMS, DONE_PARAMS, REQUEST, STEP, Add, Done, clear_model_env
+from tests.fake_llm import FakeLLM, delay, malformed, status, text, tool_call
+from tests.model_steps import ADD_PARAMS, DONE_PARAMS, REQUEST, STEP, Add, Done
 
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    clear_model_env(monkeypatch)
-
-
-@pytest.fixture
-def llm() -> Iterator[FakeLLM]:
-    with serving() as fake:
-        yield fake
+pytestmark = pytest.mark.usefixtures("clean_model_env")
 
 
 def _model(llm: FakeLLM, **options: Any) -> AnthropicModel:

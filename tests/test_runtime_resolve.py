@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 
@@ -21,21 +20,13 @@ from agentgen.runtime import (
     resolve_model,
 )
 from generated.calculator import Approval, launch, resume
-from tests.fake_llm import FakeLLM, delay, serving, status, tool_call
-from tests.model_steps import REQUEST, clear_model_env
+from tests.fake_llm import FakeLLM, delay, status, tool_call
+from tests.model_steps import REQUEST
 
 SPEC = ModelConfig(provider="openai", name="gpt-4o-mini", timeout_s=7.0, max_retries=3)
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    clear_model_env(monkeypatch)
-
-
-@pytest.fixture
-def llm() -> Iterator[FakeLLM]:
-    with serving() as fake:
-        yield fake
+pytestmark = pytest.mark.usefixtures("clean_model_env")
 
 
 def _ask(model: Model) -> ModelOutput:
