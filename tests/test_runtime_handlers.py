@@ -9,7 +9,7 @@ import types
 from typing import Any, Literal
 
 import pytest
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from agentgen.runtime import HandlerNotImplemented, call_handler, compact_error, new_id
 
@@ -141,6 +141,20 @@ def test_compact_error_defaults_to_300_characters() -> None:
     assert len(text) == 300
     assert text.startswith("ValueError: word word")
     assert text.endswith("…")
+
+
+class Point(BaseModel):
+    x: int
+    y: int
+
+
+def test_compact_error_lists_pydantic_problems_without_urls_or_inputs() -> None:
+    with pytest.raises(ValidationError) as raised:
+        Point.model_validate({"x": "one"})
+    assert compact_error(raised.value) == (
+        "ValidationError: Point: x: Input should be a valid integer, unable to parse string as "
+        "an integer; y: Field required"
+    )
 
 
 def test_new_id_is_the_prefix_and_24_hex_characters() -> None:

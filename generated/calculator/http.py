@@ -39,7 +39,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .agent import launch, resume
+from .agent import VERSION, launch, resume
 from .events import Approval, HumanResponse, UserMessage
 from .events import Response as PersonResponse
 from .state import Thread
@@ -131,7 +131,7 @@ def create_app(
 
     async def get_thread(request: Request) -> Response:
         check_auth(request)
-        thread = await load_thread(request.path_params["thread_id"], the_store())
+        thread = await load_thread(request.path_params["thread_id"], the_store(), VERSION)
         return JSONResponse(thread_json(thread))
 
     async def post_response(request: Request) -> Response:

@@ -21,14 +21,24 @@ async def load_thread(
     try:
         events = _EVENTS.validate_json("[" + ",".join(rows) + "]")
     except ValidationError as error:
-        raise IncompatibleThread(
-            f"thread '{thread_id}' cannot be read by this version of the deploy_bot agent "
-            f"({error.error_count()} problems, first: {error.errors()[0]['msg']})"
-        ) from None
+        raise _unreadable(thread_id, "event", error) from None
     written_by = events[0].version if events and isinstance(events[0], ThreadStarted) else None
     if version is not None and written_by != version:
         raise IncompatibleThread(
             f"thread '{thread_id}' was written by spec version {written_by!r} of the "
             f"deploy_bot agent; this is version {version!r}"
         )
-    return Thread(id=thread_id, events=events, state=fold(events))
+    try:
+        state = fold(events)
+    except ValidationError as error:  # a stored value that a state field refuses
+        raise _unreadable(thread_id, "state field", error) from None
+    return Thread(id=thread_id, events=events, state=state)
+
+
+def _unreadable(thread_id: str, part: str, error: ValidationError) -> IncompatibleThread:
+    first = error.errors()[0]
+    where = ".".join(str(step) for step in first["loc"])
+    return IncompatibleThread(
+        f"thread '{thread_id}' cannot be read by this version of the deploy_bot agent "
+        f"({part} {where}: {first['msg']})"
+    )

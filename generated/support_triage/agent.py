@@ -25,6 +25,7 @@ from agentgen.runtime import (
     parse_step,
     resolve_model,
 )
+from pydantic import ValidationError
 
 from . import handlers as default_handlers
 from .context import Context
@@ -132,10 +133,13 @@ class _Run:
         return self.thread.state
 
     async def record(self, event: Event) -> None:
-        """Append one event durably, then fold it into the state."""
+        """Fold one event into the state, append it durably, then keep both."""
+        state = reduce(
+            self.thread.state, event
+        )  # first, so that a thread never stores what cannot fold
         await self.store.append(self.thread.id, len(self.thread.events), event.model_dump_json())
         self.thread.events.append(event)
-        self.thread.state = reduce(self.thread.state, event)
+        self.thread.state = state
         self.context.add(event)
 
     async def loop(self) -> Thread:
@@ -209,15 +213,21 @@ class _Run:
         try:
             result = await call_handler(self.handlers or default_handlers, step.intent, step)
         except Exception as error:  # noqa: BLE001 - any handler failure is compacted (factor 9)
-            message = compact_error(error)
-            await self.record(
-                ErrorEvent(
-                    source="tool", message=message, call_id=started.call_id, intent=step.intent
-                )
-            )
+            await self.record_tool_error(started, error)
             return
+        try:
+            await self.record(
+                ToolResultEvent(call_id=started.call_id, intent=step.intent, result=result)
+            )
+        except ValidationError as error:  # a result that a state field refuses: nothing was stored
+            await self.record_tool_error(started, error)
+
+    async def record_tool_error(self, started: ToolCallEvent, error: Exception) -> None:
+        """A failed call as one short error event the model sees next."""
+        intent = started.call.intent
+        message = compact_error(error)
         await self.record(
-            ToolResultEvent(call_id=started.call_id, intent=step.intent, result=result)
+            ErrorEvent(source="tool", message=message, call_id=started.call_id, intent=intent)
         )
 
     async def escalate_interrupted_call(self, started: ToolCallEvent) -> None:

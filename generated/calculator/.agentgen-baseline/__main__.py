@@ -26,7 +26,7 @@ from agentgen.runtime import (
     parse_var,
 )
 
-from .agent import launch, resume
+from .agent import VERSION, launch, resume
 from .context import render_thread
 from .events import Approval, HumanResponse, Response, UserMessage
 from .http import thread_json
@@ -64,9 +64,9 @@ async def _run(arguments: argparse.Namespace) -> Thread:
     if arguments.command == "launch":
         variables = dict(parse_var(text) for text in arguments.var)
         return await launch(arguments.message, vars=variables)
+    thread = await load_thread(arguments.thread_id, version=VERSION)
     if arguments.command == "show":
-        return await load_thread(arguments.thread_id)
-    thread = await load_thread(arguments.thread_id)
+        return thread
     return await resume(thread.id, _response(arguments, thread))
 
 
