@@ -53,6 +53,14 @@ def test_every_request_is_recorded_in_order() -> None:
     assert model.requests == [first, second]
 
 
+def test_record_false_keeps_no_requests_but_still_replays() -> None:
+    model = ScriptedModel([{"intent": "done"}, "text"], record=False)
+    assert asyncio.run(model.next_step(_request("first"))) == {"intent": "done"}
+    assert asyncio.run(model.next_step(_request("second"))) == "text"
+    assert model.requests == []
+    assert model.remaining == 0
+
+
 @pytest.mark.parametrize("given", [0, 2])
 def test_running_out_of_steps_says_how_many_there_were(given: int) -> None:
     model = ScriptedModel([{"intent": "done"}] * given)

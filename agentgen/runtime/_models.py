@@ -47,11 +47,16 @@ class ModelNotConfigured(RuntimeError):
 
 
 class ScriptedModel:
-    """A model that replays given steps in order, for tests; it records every request."""
+    """A model that replays given steps in order, for tests; it records every request.
 
-    def __init__(self, steps: Iterable[dict[str, Any] | str] = ()) -> None:
+    `record=False` keeps no requests: over thousands of steps, holding every prompt (each one
+    the whole thread so far) costs memory quadratic in the thread's length, and time with it.
+    """
+
+    def __init__(self, steps: Iterable[dict[str, Any] | str] = (), *, record: bool = True) -> None:
         self._steps: list[dict[str, Any] | str] = []
         self._next = 0
+        self._record = record
         self.requests: list[ModelRequest] = []
         self.add(*steps)
 
@@ -71,7 +76,8 @@ class ScriptedModel:
 
     async def next_step(self, request: ModelRequest) -> ModelOutput:
         """The next scripted step (a deep copy, so callers cannot change the script)."""
-        self.requests.append(request)
+        if self._record:
+            self.requests.append(request)
         if self._next >= len(self._steps):
             raise ScriptExhausted(
                 f"ScriptedModel has no steps left (it was given {len(self._steps)})"

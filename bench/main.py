@@ -1,0 +1,60 @@
+"""Run every benchmark and print one markdown table: `bench/.env/bin/python bench/main.py`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `bench` importable from the repository
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import machine, ours, report, suite
+from bench.stats import Row
+
+
+def ints(text: str) -> tuple[int, ...]:
+    """A comma-separated list of integers."""
+    return tuple(int(part) for part in text.split(","))
+
+
+def parse(argv: list[str] | None) -> suite.Config:
+    """The configuration from the command line (the defaults are the full run)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--sizes", default="200,1000,2000", help="chain lengths for per step")
+    parser.add_argument("--storage-sizes", default="200,2000", help="for storage and context")
+    parser.add_argument("--agents", default="1,10,100", help="agent counts for generation")
+    parser.add_argument("--max-run-seconds", type=float, default=90.0)
+    args = parser.parse_args(argv)
+    return suite.Config(
+        repeats=args.repeats,
+        sizes=ints(args.sizes),
+        storage_sizes=ints(args.storage_sizes),
+        agent_counts=ints(args.agents),
+        max_run_seconds=args.max_run_seconds,
+    )
+
+
+def run(config: suite.Config, workdir: Path) -> list[Row]:
+    """Every section's rows, in table order."""
+    config.peers = suite.load_peers()
+    agent = ours.generate_agent(workdir)
+    rows = suite.per_step_rows(config, agent, workdir)
+    rows += suite.storage_rows(config, agent, workdir)
+    rows += suite.context_rows(config, agent)
+    return rows + suite.generation_rows(config, workdir)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the suite in a temporary folder and print the report."""
+    config = parse(argv)
+    with tempfile.TemporaryDirectory(prefix="agentgen-bench-") as tmp:
+        rows = run(config, Path(tmp))
+    print(report.render(machine.describe(), rows, config.sizes, config.agent_counts))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
