@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 from ._stores import ThreadNotFound, check_seq, conflict
@@ -30,6 +31,22 @@ _LOAD = "SELECT event FROM events WHERE thread_id = ? ORDER BY seq"
 _THREADS = "SELECT DISTINCT thread_id FROM events ORDER BY thread_id"
 
 
+def _prepare(db: sqlite3.Connection, timeout_s: float) -> None:
+    """WAL mode and the table, retried while another connection prepares the same new file."""
+    # switching a fresh file to WAL can fail with SQLITE_BUSY at once, without the busy timeout
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")  # durable at each commit in WAL mode
+            db.execute(_SCHEMA)
+            return
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 class SqliteStore:
     """Threads in a SQLite file; another writer's event at the same seq raises ThreadConflict."""
 
@@ -41,9 +58,7 @@ class SqliteStore:
         self._db = sqlite3.connect(
             self.path, timeout=timeout_s, isolation_level=None, check_same_thread=False
         )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # durable at each commit in WAL mode
-        self._db.execute(_SCHEMA)
+        _prepare(self._db, timeout_s)
 
     async def append(self, thread_id: str, seq: int, event_json: str) -> None:
         """Store event `seq`; ThreadConflict unless the thread has exactly `seq` events."""
