@@ -1,4 +1,8 @@
-"""PostgresStore keeps the store contract on a real PostgreSQL server, shared by many writers."""
+"""PostgresStore on a real PostgreSQL server: its table, its connections, many writers.
+
+The store contract itself (seq order, conflicts, gaps) is tested for every store in
+test_runtime_stores.py.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,6 @@ from agentgen.runtime import (
     PostgresStore,
     Store,
     ThreadConflict,
-    ThreadNotFound,
     default_store,
     store_from_url,
 )
@@ -44,75 +47,6 @@ def _rows(url: str) -> list[tuple[str, int, str]]:
         return db.execute(
             "SELECT thread_id, seq, event FROM agentgen_events ORDER BY 1, 2"
         ).fetchall()
-
-
-def test_load_returns_events_in_seq_order(store: PostgresStore) -> None:
-    events = [f'{{"n": {n}}}' for n in range(12)]
-    asyncio.run(_append_all(store, "t1", events))
-    asyncio.run(_append_all(store, "t2", ['{"other": true}']))
-    assert asyncio.run(store.load("t1")) == events
-    assert asyncio.run(store.load("t2")) == ['{"other": true}']
-
-
-def test_events_come_back_exactly_as_appended(store: PostgresStore) -> None:
-    events = ['{"b": 1,   "a": [1.50, "é\\u00e9"]}', "not json at all", '{"a": 1, "a": 2}']
-    asyncio.run(_append_all(store, "raw", events))
-    assert asyncio.run(store.load("raw")) == events
-
-
-def test_a_taken_seq_is_a_conflict_and_keeps_the_first_event(store: PostgresStore) -> None:
-    asyncio.run(_append_all(store, "abc", ["e0", "e1"]))
-    with pytest.raises(ThreadConflict) as raised:
-        asyncio.run(store.append("abc", 1, "late"))
-    assert (
-        str(raised.value) == "thread 'abc' was changed by another writer (event 1 already exists)"
-    )
-    assert asyncio.run(store.load("abc")) == ["e0", "e1"]
-
-
-def test_a_gap_is_a_conflict_and_writes_nothing(store: PostgresStore, url: str) -> None:
-    asyncio.run(_append_all(store, "abc", ["e0"]))
-    with pytest.raises(ThreadConflict) as raised:
-        asyncio.run(store.append("abc", 3, "e3"))
-    assert str(raised.value) == "thread 'abc' has 1 events; appending event 3 would leave a gap"
-    with pytest.raises(ThreadConflict) as raised:
-        asyncio.run(store.append("new", 1, "e1"))
-    assert str(raised.value) == "thread 'new' has 0 events; appending event 1 would leave a gap"
-    assert _rows(url) == [("abc", 0, "e0")]
-    assert asyncio.run(store.thread_ids()) == ["abc"]
-
-
-def test_a_negative_seq_is_refused(store: PostgresStore) -> None:
-    with pytest.raises(ValueError) as raised:
-        asyncio.run(store.append("abc", -1, "e"))
-    assert str(raised.value) == "seq must be an integer >= 0, got -1"
-
-
-def test_a_second_writer_on_the_same_thread_gets_a_conflict(url: str) -> None:
-    first, second = PostgresStore(url), PostgresStore(url)
-    asyncio.run(first.append("abc", 0, "from first"))
-    with pytest.raises(ThreadConflict) as raised:
-        asyncio.run(second.append("abc", 0, "from second"))
-    assert (
-        str(raised.value) == "thread 'abc' was changed by another writer (event 0 already exists)"
-    )
-    asyncio.run(second.append("abc", 1, "second, after reloading"))
-    assert asyncio.run(first.load("abc")) == ["from first", "second, after reloading"]
-    for opened in (first, second):
-        asyncio.run(opened.close())
-
-
-def test_an_unknown_thread_is_not_found(store: PostgresStore) -> None:
-    with pytest.raises(ThreadNotFound) as raised:
-        asyncio.run(store.load("abc"))
-    assert str(raised.value) == "no thread 'abc'"
-
-
-def test_thread_ids_are_sorted_by_code_point(store: PostgresStore) -> None:
-    assert asyncio.run(store.thread_ids()) == []
-    for thread_id in ["b", "a", "é", "B", "a2", "Z"]:
-        asyncio.run(_append_all(store, thread_id, ["x", "y"]))
-    assert asyncio.run(store.thread_ids()) == ["B", "Z", "a", "a2", "b", "é"]
 
 
 def test_threads_persist_across_store_objects(url: str) -> None:
@@ -239,6 +173,7 @@ def test_store_from_url_selects_postgres(url: str) -> None:
         store = store_from_url(scheme_url)
         assert isinstance(store, PostgresStore)
         assert store.dsn == scheme_url
+    assert isinstance(store, PostgresStore)  # narrowed again after the loop, for close()
     asyncio.run(_append_all(store, "abc", ["e0"]))
     assert asyncio.run(store.load("abc")) == ["e0"]
     asyncio.run(store.close())

@@ -7,11 +7,13 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from agentgen.runtime import (
     MemoryStore,
+    PostgresStore,
     SqliteStore,
     Store,
     ThreadConflict,
@@ -19,25 +21,36 @@ from agentgen.runtime import (
     default_store,
     store_from_url,
 )
+from tests.postgres_db import fresh_schema
 
 Factory = Callable[[], Store]
+S = TypeVar("S", SqliteStore, PostgresStore)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Factory]:
-    """A factory of stores: every store it makes shares the same place (memory or file)."""
-    shared = MemoryStore()
-    opened: list[SqliteStore] = []
+    """A factory of stores: every store it makes shares the same place (memory, file, schema)."""
+    if request.param == "memory":
+        shared = MemoryStore()
+        yield lambda: shared
+    elif request.param == "sqlite":
+        yield from _opened(lambda: SqliteStore(tmp_path / "threads.db"), SqliteStore.close)
+    else:
+        with fresh_schema() as url:  # skips the test when there is no PostgreSQL server
+            yield from _opened(lambda: PostgresStore(url), lambda s: asyncio.run(s.close()))
+
+
+def _opened(open_store: Callable[[], S], close: Callable[[S], None]) -> Iterator[Factory]:
+    """A factory of `open_store()`, closing every store it opened afterwards."""
+    opened: list[S] = []
 
     def make() -> Store:
-        if request.param == "memory":
-            return shared
-        opened.append(SqliteStore(tmp_path / "threads.db"))
+        opened.append(open_store())
         return opened[-1]
 
     yield make
     for store in opened:
-        store.close()
+        close(store)
 
 
 async def _append_all(store: Store, thread_id: str, events: list[str]) -> None:
@@ -52,6 +65,13 @@ def test_load_returns_events_in_seq_order(make_store: Factory) -> None:
     asyncio.run(_append_all(store, "t2", ['{"other": true}']))
     assert asyncio.run(store.load("t1")) == events
     assert asyncio.run(store.load("t2")) == ['{"other": true}']
+
+
+def test_events_come_back_exactly_as_appended(make_store: Factory) -> None:
+    store = make_store()
+    events = ['{"b": 1,   "a": [1.50, "é\\u00e9"]}', "not json at all", '{"a": 1, "a": 2}']
+    asyncio.run(_append_all(store, "raw", events))
+    assert asyncio.run(store.load("raw")) == events
 
 
 def test_a_taken_seq_is_a_conflict_and_keeps_the_first_event(make_store: Factory) -> None:
@@ -71,8 +91,9 @@ def test_a_gap_is_a_conflict_and_writes_nothing(make_store: Factory) -> None:
     with pytest.raises(ThreadConflict) as raised:
         asyncio.run(store.append("abc", 3, "e3"))
     assert str(raised.value) == "thread 'abc' has 1 events; appending event 3 would leave a gap"
-    with pytest.raises(ThreadConflict):
+    with pytest.raises(ThreadConflict) as raised:
         asyncio.run(store.append("new", 1, "e1"))
+    assert str(raised.value) == "thread 'new' has 0 events; appending event 1 would leave a gap"
     assert asyncio.run(store.load("abc")) == ["e0"]
     assert asyncio.run(store.thread_ids()) == ["abc"]
 
@@ -101,12 +122,12 @@ def test_an_unknown_thread_is_not_found(make_store: Factory) -> None:
     assert str(raised.value) == "no thread 'abc'"
 
 
-def test_thread_ids_are_sorted(make_store: Factory) -> None:
+def test_thread_ids_are_sorted_by_code_point(make_store: Factory) -> None:
     store = make_store()
     assert asyncio.run(store.thread_ids()) == []
-    for thread_id in ["b", "a", "é", "B", "a2"]:
+    for thread_id in ["b", "a", "é", "B", "a2", "Z"]:
         asyncio.run(_append_all(store, thread_id, ["x", "y"]))
-    assert asyncio.run(store.thread_ids()) == ["B", "a", "a2", "b", "é"]
+    assert asyncio.run(store.thread_ids()) == ["B", "Z", "a", "a2", "b", "é"]
 
 
 def test_sqlite_threads_persist_across_store_objects(tmp_path: Path) -> None:
