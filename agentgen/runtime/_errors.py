@@ -24,8 +24,12 @@ def compact_error(error: BaseException, limit: int = 300) -> str:
 
 def _validation_text(error: ValidationError) -> str:
     """pydantic's errors as "Model: field: problem; ...", without its URLs and input echoes."""
-    problems = []
-    for detail in error.errors(include_url=False):
-        path = ".".join(str(part) for part in detail["loc"])
-        problems.append(f"{path}: {detail['msg']}" if path else detail["msg"])
-    return f"{error.title}: {'; '.join(problems)}"
+    details = error.errors(include_url=False)
+    problems = "; ".join(problem_text(detail["loc"], detail["msg"]) for detail in details)
+    return f"{error.title}: {problems}"
+
+
+def problem_text(loc: tuple[int | str, ...], message: str) -> str:
+    """One pydantic problem as "path.to.field: message" (the message alone at the root)."""
+    path = ".".join(str(part) for part in loc)
+    return f"{path}: {message}" if path else message

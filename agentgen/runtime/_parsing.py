@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
-from ._errors import one_line
+from ._errors import one_line, problem_text
 from ._lenient import decode_object, preview
 from ._models import ModelOutput
 
@@ -98,8 +98,7 @@ def _problem(detail: ErrorDetails, intent: object) -> str:
     loc = detail["loc"]
     if loc and loc[0] == intent:  # a discriminated union puts the tag first
         loc = loc[1:]
-    path = ".".join(str(part) for part in loc)
-    return f"{path}: {detail['msg']}" if path else detail["msg"]
+    return problem_text(loc, detail["msg"])
 
 
 def _expected(detail: ErrorDetails) -> str:
