@@ -13,9 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.agent_cli import ROOT, run_agent_cli
 from tests.fake_llm import FakeLLM, serving, tool_call
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class Cli:
@@ -35,15 +34,7 @@ class Cli:
         self.env.pop("AGENTGEN_MODEL", None)
 
     def __call__(self, agent: str, *arguments: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", f"generated.{agent}", *arguments],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        return run_agent_cli(agent, *arguments, env=self.env)
 
 
 @pytest.fixture

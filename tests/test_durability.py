@@ -30,9 +30,9 @@ from agentgen.runtime import (
 from generated.calculator.agent import VERSION
 from generated.calculator.state import Thread
 from generated.calculator.threads import load_thread
+from tests.agent_cli import ROOT, run_agent_cli
 from tests.postgres_db import fresh_schema
 
-ROOT = Path(__file__).resolve().parent.parent
 SQLITE = "sqlite:///"
 ADD = {"intent": "add", "a": 1, "b": 2}
 DIVIDE = {"intent": "divide", "a": 6, "b": 3}
@@ -397,17 +397,9 @@ def write_thread(url: str, thread_id: str, events: list[dict[str, Any]]) -> None
 
 def cli(url: str, *arguments: str) -> subprocess.CompletedProcess[str]:
     """`python -m generated.calculator ...` in a new process on the store at `url`."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "AGENTGEN_STORE": url}
+    env = {**os.environ, "AGENTGEN_STORE": url}
     env.pop("AGENTGEN_MODEL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "generated.calculator", *arguments],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_agent_cli("calculator", *arguments, env=env)
 
 
 def fails_cleanly(result: subprocess.CompletedProcess[str], message: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,11 +12,11 @@ import httpx
 import pytest
 
 from generated.deploy_bot.http import create_app
+from tests.agent_cli import run_agent_cli
 from tests.asgi_server import serving
 from tests.fake_llm import FakeLLM, tool_call
 from tests.fake_llm import serving as serving_llm
 
-ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "deploy-token"
 
 
@@ -42,16 +41,7 @@ def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fak
 
 def cli(*arguments: str) -> subprocess.CompletedProcess[str]:
     """`python -m generated.deploy_bot ...` in another process, with the same environment."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "generated.deploy_bot", *arguments],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_agent_cli("deploy_bot", *arguments, env=os.environ)
 
 
 def test_deploy_to_production_is_approved_from_another_process(environment: FakeLLM) -> None:
