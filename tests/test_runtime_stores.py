@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -206,15 +207,33 @@ def test_default_store_without_the_variable(
     reader.close()
 
 
-def test_racing_sqlite_writers_never_lose_an_event(tmp_path: Path) -> None:
-    path, writers = tmp_path / "race.db", 8
-    barrier = threading.Barrier(writers)
-    outcomes: list[str] = []
+def _all_at_once(count: int, work: Callable[[int], None]) -> list[BaseException]:
+    """Run `work(0)` ... `work(count - 1)` in threads released together; what they raised."""
+    barrier = threading.Barrier(count)
     failures: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            work(index)
+        except BaseException as error:  # a thread's error would otherwise go unnoticed
+            failures.append(error)
+            barrier.abort()  # so that no other thread waits for this one forever
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failures
+
+
+def test_racing_sqlite_writers_never_lose_an_event(tmp_path: Path) -> None:
+    path = tmp_path / "race.db"
+    outcomes: list[str] = []
 
     def write(index: int) -> None:
         store = SqliteStore(path)  # each writer opens the fresh file at the same time
-        barrier.wait(timeout=30)
         for seq in range(20):
             try:
                 asyncio.run(store.append("race", seq, f"{index}:{seq}"))
@@ -223,19 +242,7 @@ def test_racing_sqlite_writers_never_lose_an_event(tmp_path: Path) -> None:
                 pass
         store.close()
 
-    def run(index: int) -> None:
-        try:
-            write(index)
-        except BaseException as error:  # a thread's error would otherwise go unnoticed
-            failures.append(error)
-            barrier.abort()  # so that no other writer waits for this one forever
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+    assert _all_at_once(8, write) == []
     reader = SqliteStore(path)
     stored = asyncio.run(reader.load("race"))
     reader.close()
@@ -245,20 +252,10 @@ def test_racing_sqlite_writers_never_lose_an_event(tmp_path: Path) -> None:
 
 def test_many_stores_opening_one_new_file_at_once_all_succeed(tmp_path: Path) -> None:
     # switching a new file to WAL used to fail at once with "database is locked" (~1 in 10 runs)
-    failures: list[BaseException] = []
-
-    def open_and_close(path: Path, barrier: threading.Barrier) -> None:
-        try:
-            barrier.wait(timeout=30)
-            SqliteStore(path).close()
-        except BaseException as error:  # a thread's error would otherwise go unnoticed
-            failures.append(error)
-
     for trial in range(30):
-        barrier, path = threading.Barrier(8), tmp_path / f"new-{trial}.db"
-        openers = [threading.Thread(target=open_and_close, args=(path, barrier)) for _ in range(8)]
-        for opener in openers:
-            opener.start()
-        for opener in openers:
-            opener.join()
-    assert failures == []
+        open_and_close = functools.partial(_open_and_close, tmp_path / f"new-{trial}.db")
+        assert _all_at_once(8, open_and_close) == []
+
+
+def _open_and_close(path: Path, _index: int) -> None:
+    SqliteStore(path).close()
