@@ -15,7 +15,7 @@ from langgraph.graph import END, START, StateGraph, add_messages
 from langgraph.prebuilt import ToolNode, tools_condition
 
 from .ours import SYSTEM, file_bytes
-from .stats import median
+from .stats import median_ms
 
 
 class ChainState(TypedDict):
@@ -83,9 +83,4 @@ def storage(n: int, workdir: Path, repeats: int) -> tuple[int, float]:
     """Bytes of the checkpointer's database after a chain of `n`, and median get_state ms."""
     path = workdir / f"langgraph-storage-{time.perf_counter_ns()}.db"
     graph = run(n, path)[1]
-    loads = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        graph.get_state(config(n))
-        loads.append(time.perf_counter() - start)
-    return file_bytes(path), median(loads) * 1000
+    return file_bytes(path), median_ms(lambda: graph.get_state(config(n)), repeats)

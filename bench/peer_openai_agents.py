@@ -26,7 +26,7 @@ from openai.types.responses import (
 )
 
 from .ours import SYSTEM, file_bytes
-from .stats import median
+from .stats import median_ms
 
 set_tracing_disabled(True)  # no trace exporter: there is no network, and it would skew times
 
@@ -91,10 +91,6 @@ def storage(n: int, workdir: Path, repeats: int) -> tuple[int, float]:
     path = workdir / f"openai-agents-storage-{time.perf_counter_ns()}.db"
     session = run(n, path)[1]
     assert session is not None
-    loads = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        asyncio.run(session.get_items())
-        loads.append(time.perf_counter() - start)
+    load_ms = median_ms(lambda: asyncio.run(session.get_items()), repeats)
     session.close()
-    return file_bytes(path), median(loads) * 1000
+    return file_bytes(path), load_ms

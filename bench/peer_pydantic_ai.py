@@ -19,7 +19,7 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 from pydantic_ai.usage import UsageLimits
 
 from .ours import SYSTEM
-from .stats import median
+from .stats import median_ms
 
 UNLIMITED = UsageLimits(request_limit=None)
 
@@ -68,9 +68,4 @@ def ms_per_step(n: int) -> float:
 def storage(n: int, repeats: int) -> tuple[int, float]:
     """Bytes of the message history as JSON (what a user would store), median ms to parse it."""
     history = run(n)[1]
-    loads = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        ModelMessagesTypeAdapter.validate_json(history)
-        loads.append(time.perf_counter() - start)
-    return len(history), median(loads) * 1000
+    return len(history), median_ms(lambda: ModelMessagesTypeAdapter.validate_json(history), repeats)

@@ -32,6 +32,11 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def median_ms(action: Callable[[], object], repeats: int) -> float:
+    """Median milliseconds of `repeats` calls of `action`."""
+    return median(timed(action) for _ in range(repeats)) * 1000
+
+
 def fmt(value: float) -> str:
     """A number with about three significant digits, no exponent."""
     if value == 0:
