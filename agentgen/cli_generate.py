@@ -10,13 +10,14 @@ import click
 
 from agentgen.config import Config, ConfigError, load_config
 from agentgen.diagnostics import render
+from agentgen.parallel import available_cpus
 from agentgen.plan import GenerationError
 from agentgen.specfiles import SpecFilesError
 from agentgen.sync import STRICT_REASON, FileUpdate, unified_diff
 from agentgen.workflow import Outcome, check_reasons, generate, plan_changes
 
 FIX = "run `agentgen generate` to update it"
-Job = Callable[[list[Path], Config, Path | None, Path | None], Outcome]
+Job = Callable[[list[Path], Config, Path | None, Path | None, int], Outcome]
 
 _paths = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 _out = click.option(
@@ -29,15 +30,24 @@ _templates = click.option(
     type=click.Path(path_type=Path, file_okay=False, exists=True),
     help="A folder of templates that override any of the built-in ones.",
 )
+_jobs = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Render agents on up to this many processes (default: one per CPU).",
+)
 
 
 @click.command("generate")
 @_paths
 @_out
 @_templates
-def generate_command(paths: tuple[Path, ...], out: Path | None, templates: Path | None) -> None:
+@_jobs
+def generate_command(
+    paths: tuple[Path, ...], out: Path | None, templates: Path | None, jobs: int | None
+) -> None:
     """Write one package per spec, keeping your edits (default: the project's specs folder)."""
-    outcome = _run(generate, paths, out, templates)
+    outcome = _run(generate, paths, out, templates, jobs)
     for update in outcome.updates:
         line = _report(update)
         if line:
@@ -53,12 +63,17 @@ def generate_command(paths: tuple[Path, ...], out: Path | None, templates: Path 
 @_paths
 @_out
 @_templates
+@_jobs
 @click.option("--strict", is_flag=True, help="Also fail on any hand edit of generated files.")
 def check_command(
-    paths: tuple[Path, ...], out: Path | None, templates: Path | None, strict: bool
+    paths: tuple[Path, ...],
+    out: Path | None,
+    templates: Path | None,
+    jobs: int | None,
+    strict: bool,
 ) -> None:
     """Fail when a spec is invalid, generated code is stale, or a conflict is left."""
-    outcome = _run(plan_changes, paths, out, templates)
+    outcome = _run(plan_changes, paths, out, templates, jobs)
     reasons = check_reasons(outcome, strict)
     if reasons:
         click.echo(unified_diff(outcome.updates, Path.cwd()), nl=False)
@@ -76,9 +91,12 @@ def check_command(
 @_paths
 @_out
 @_templates
-def diff_command(paths: tuple[Path, ...], out: Path | None, templates: Path | None) -> None:
+@_jobs
+def diff_command(
+    paths: tuple[Path, ...], out: Path | None, templates: Path | None, jobs: int | None
+) -> None:
     """Show what `generate` would change, writing nothing."""
-    outcome = _run(plan_changes, paths, out, templates)
+    outcome = _run(plan_changes, paths, out, templates, jobs)
     click.echo(unified_diff(outcome.updates, Path.cwd()), nl=False)
     for update in outcome.updates:
         if update.conflicts:
@@ -112,11 +130,17 @@ def _report(update: FileUpdate) -> str | None:
     return f"{_VERBS[update.kind]} {path}"
 
 
-def _run(job: Job, paths: tuple[Path, ...], out: Path | None, templates: Path | None) -> Outcome:
+def _run(
+    job: Job,
+    paths: tuple[Path, ...],
+    out: Path | None,
+    templates: Path | None,
+    jobs: int | None,
+) -> Outcome:
     """Run generate, check or diff; invalid specs print their diagnostics and exit 1."""
     try:
         config = load_config(Path.cwd())
-        outcome = job(list(paths), config, out, templates)
+        outcome = job(list(paths), config, out, templates, jobs or available_cpus())
     except (ConfigError, SpecFilesError) as error:
         raise click.UsageError(str(error)) from error
     except GenerationError as error:

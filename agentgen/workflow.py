@@ -59,14 +59,14 @@ def _unique_agents(results: list[SpecResult], files: list[Path]) -> list[SpecRes
 
 
 def plan_changes(
-    paths: list[Path], config: Config, out: Path | None, templates: Path | None
+    paths: list[Path], config: Config, out: Path | None, templates: Path | None, jobs: int = 1
 ) -> Outcome:
-    """Validate, render and compare with the disk; nothing is written."""
+    """Validate, render (on up to `jobs` processes) and compare with the disk; writes nothing."""
     results = validate_paths(paths, config)
     if not all(result.ok for result in results):
         return Outcome(results, [])
     target = out or _relative(config.out)
-    plan = build_plan(results, target, templates or config.templates)
+    plan = build_plan(results, target, templates or config.templates, jobs)
     # Only a run over the whole specs folder may retire packages whose spec is gone.
     orphan_roots = (target,) if not paths else ()
     return Outcome(results, plan_updates(plan, orphan_roots), plan, orphan_roots)
@@ -80,10 +80,10 @@ def check_reasons(outcome: Outcome, strict: bool) -> list[str]:
 
 
 def generate(
-    paths: list[Path], config: Config, out: Path | None, templates: Path | None
+    paths: list[Path], config: Config, out: Path | None, templates: Path | None, jobs: int = 1
 ) -> Outcome:
     """Plan, then write the changes when every spec is valid."""
-    outcome = plan_changes(paths, config, out, templates)
+    outcome = plan_changes(paths, config, out, templates, jobs)
     if outcome.valid:
         apply(outcome.updates)
     return outcome

@@ -216,17 +216,18 @@ def test_a_missing_path_is_a_usage_error(project: Path) -> None:
     assert not (project / "generated" / "nope").exists()
 
 
-def test_output_is_identical_whatever_the_order_and_the_working_folder(
+def test_output_is_identical_whatever_the_order_the_folder_and_the_processes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shuffled = ALL_SPECS.copy()
     random.Random(3).shuffle(shuffled)
     # From the repository root, where an `agentgen` folder sits beside the output, and from an
-    # empty folder: formatting must not depend on what the working directory holds.
+    # empty folder: formatting must not depend on what the working directory holds. Rendered
+    # in this process, then by two worker processes.
     monkeypatch.chdir(ROOT)
-    assert _cli("generate", *ALL_SPECS, "--out", tmp_path / "first").exit_code == 0
+    assert _cli("generate", *ALL_SPECS, "--out", tmp_path / "first", "-j", "1").exit_code == 0
     monkeypatch.chdir(tmp_path)
-    assert _cli("generate", *shuffled, "--out", tmp_path / "second").exit_code == 0
+    assert _cli("generate", *shuffled, "--out", tmp_path / "second", "-j", "2").exit_code == 0
     first, second = _tree(tmp_path / "first"), _tree(tmp_path / "second")
     # Twelve modules and eleven baselines (handlers.py is the user's) per agent.
     assert len(first) == 23 * len(ALL_SPECS)
@@ -267,3 +268,42 @@ def test_a_template_override_changes_only_its_file(tmp_path: Path) -> None:
     ]
     lines = changed["calculator/agent.py"].decode("utf-8").splitlines()
     assert lines[:2] == [HEADER.format(spec="calculator.toml"), note]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize(
+    ("line", "error"),  # the error as a pattern: its line number follows the template
+    [
+        (
+            "{{ agent.no_such_field }}",
+            re.escape(
+                "template error: 'agentgen.ir.AgentIR object' has no attribute 'no_such_field'"
+            ),
+        ),
+        (
+            "def clash(a, a): ...",
+            re.escape("generated calculator/reducer.py is not valid Python: ")
+            + r"duplicate argument 'a' in function definition \(reducer.py, line \d+\)",
+        ),
+    ],
+)
+def test_a_broken_template_override_is_blamed_and_writes_nothing(
+    tmp_path: Path, jobs: str, line: str, error: str
+) -> None:
+    overrides = tmp_path / "templates"
+    overrides.mkdir()
+    template = (ROOT / "templates" / "reducer.py.jinja").read_text(encoding="utf-8")
+    (overrides / "reducer.py.jinja").write_text(f"{template}\n{line}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = _cli("generate", *ALL_SPECS, "--out", out, "--templates", overrides, "-j", jobs)
+    assert result.exit_code == 1
+    assert re.fullmatch(f"Error: check your templates: {error}\n", result.stderr), result.stderr
+    assert not out.exists()
+
+
+def test_jobs_must_be_at_least_one(project: Path) -> None:
+    result = _cli("check", "-j", "0")
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "Error: Invalid value for '-j' / '--jobs': 0 is not in the range x>=1.\n"
+    )

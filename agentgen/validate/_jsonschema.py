@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Collection, Iterator
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 
 from agentgen.spec.hints import did_you_mean
@@ -77,6 +79,11 @@ _OTHER_KEYWORDS = {
 }
 KNOWN_KEYWORDS = frozenset(_ONE_SCHEMA | _SCHEMA_LIST | _SCHEMA_MAP | _OTHER_KEYWORDS)
 _META = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+# The same metaschema, compiled by jsonschema-rs: it accepts a valid schema about 500 times
+# faster. It only ever answers "valid"; the messages of an invalid one come from `_META`.
+_QUICK_META = jsonschema_rs.Draft202012Validator(
+    Draft202012Validator.META_SCHEMA, validate_formats=False, offline=True
+)
 REF_PREFIX = "#/$defs/"
 
 
@@ -89,11 +96,23 @@ def check_schema(
     """
     if not isinstance(schema, dict):
         return [Problem(path, "AG050", "invalid JSON Schema: expected a table")]
-    problems = [p for error in _META.iter_errors(schema) for p in _meta_problems(error, path)]
+    problems = [] if _surely_valid(schema) else _metaschema_problems(schema, path)
     for sub_path, subschema in _subschemas(path, schema):
         keys = own_keys if sub_path == path else ()
         problems += _keyword_problems(sub_path, subschema, types, keys)
     return problems
+
+
+def _surely_valid(schema: dict[str, Any]) -> bool:
+    """The quick check's "valid"; False also for values it cannot take (TOML dates, NaN)."""
+    try:
+        return _QUICK_META.is_valid(schema)
+    except ValueError:
+        return False
+
+
+def _metaschema_problems(schema: dict[str, Any], path: Path) -> list[Problem]:
+    return [p for error in _META.iter_errors(schema) for p in _meta_problems(error, path)]
 
 
 _TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
@@ -221,6 +240,10 @@ def _kind(value: Any) -> str:
         return "a number"
     if isinstance(value, str):
         return "a string"
+    if isinstance(value, datetime.datetime):  # before date: a datetime is also a date
+        return "a date-time"
+    if isinstance(value, datetime.date | datetime.time):
+        return f"a {type(value).__name__}"
     return "an array" if isinstance(value, list) else "a table"
 
 
