@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -167,12 +168,19 @@ def fresh(run: Callable[[], float], *outputs: Path) -> Callable[[], float]:
 
 
 def agentgen_runs(root: Path, agents: int) -> dict[str, Callable[[], float]]:
-    """`agentgen generate` (from scratch) and `agentgen check` (of that output) on `agents`."""
+    """`agentgen generate` (from scratch) and `agentgen check` (of that output) on `agents`.
+
+    By default agentgen renders on one process per CPU; the `-j 1` rows show one process.
+    """
     specs, out = write_specs(root, agents), root / "generated"
     agentgen = [sys.executable, "-m", "agentgen"]
-    generate = fresh(lambda: wall([*agentgen, "generate", specs, "--out", out], root), out)
-    check = lambda: wall([*agentgen, "check", specs, "--out", out], root)  # noqa: E731
-    return {"agentgen generate": generate, "agentgen check": check}
+    runs: dict[str, Callable[[], float]] = {}
+    for label, jobs in (("", []), (" -j 1", ["-j", "1"])):
+        generate = [*agentgen, "generate", specs, "--out", out, *jobs]
+        check = [*agentgen, "check", specs, "--out", out, *jobs]
+        runs[f"agentgen generate{label}"] = fresh(partial(wall, generate, root), out)
+        runs[f"agentgen check{label}"] = partial(wall, check, root)
+    return runs
 
 
 def datamodel_run(root: Path, agents: int) -> Callable[[], float]:

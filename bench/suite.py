@@ -293,7 +293,7 @@ def generation_rows(config: Config, workdir: Path) -> list[Row]:
     for count in config.agent_counts:
         size = f"{count} agents"
         for system, run in generator_runs(workdir / f"gen-{count}", count).items():
-            benchmark = CHECK if system == "agentgen check" else GENERATE
+            benchmark = CHECK if system.startswith("agentgen check") else GENERATE
             if isinstance(run, str):
                 rows.append(na(benchmark, system, size, "s", run))
             else:

@@ -90,8 +90,9 @@ def test_the_suite_has_every_row_with_peers_measured_or_na(rows: list[Row]) -> N
     assert find(rows, suite.BYTES, "agentgen (SqliteStore)", "N=3").value
     assert find(rows, suite.RESUME, "agentgen (SqliteStore)", "N=3").value is not None
     assert find(rows, suite.EXACT, suite.CHAT, "N=3").value == 100.0
-    assert find(rows, suite.GENERATE, "agentgen generate", "1 agents").value is not None
-    assert find(rows, suite.CHECK, "agentgen check", "1 agents").value is not None
+    for jobs in ("", " -j 1"):
+        assert find(rows, suite.GENERATE, f"agentgen generate{jobs}", "1 agents").value is not None
+        assert find(rows, suite.CHECK, f"agentgen check{jobs}", "1 agents").value is not None
 
 
 @pytest.mark.skipif(
