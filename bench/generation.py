@@ -180,7 +180,17 @@ def agentgen_runs(root: Path, agents: int) -> dict[str, Callable[[], float]]:
         check = [*agentgen, "check", specs, "--out", out, *jobs]
         runs[f"agentgen generate{label}"] = fresh(partial(wall, generate, root), out)
         runs[f"agentgen check{label}"] = partial(wall, check, root)
+    # The floor under generate: only writing the files it wrote (after the runs above).
+    copy = root / "copy"
+    runs["copying generate's output (disk only)"] = fresh(partial(copy_seconds, out, copy), copy)
     return runs
+
+
+def copy_seconds(source: Path, target: Path) -> float:
+    """Seconds `shutil.copytree` takes to write `source`'s files again under `target`."""
+    start = time.perf_counter()
+    shutil.copytree(source, target)
+    return time.perf_counter() - start
 
 
 def datamodel_run(root: Path, agents: int) -> Callable[[], float]:
