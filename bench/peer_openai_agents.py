@@ -67,8 +67,8 @@ class ScriptedChain(Model):
         raise NotImplementedError
 
 
-def run(n: int, path: Path | None) -> tuple[float, SQLiteSession | None]:
-    """Seconds for the chain of `n`, and its session (SQLite at `path` when given)."""
+def run(n: int, path: Path | None) -> tuple[float, SQLiteSession | None, Agent[Any]]:
+    """Seconds for the chain of `n`, its session (SQLite at `path` when given), the agent."""
     agent = Agent(name="chain", instructions=SYSTEM, tools=[add], model=ScriptedChain(n))
     session = SQLiteSession("chain", path) if path else None
     start = time.perf_counter()
@@ -77,7 +77,7 @@ def run(n: int, path: Path | None) -> tuple[float, SQLiteSession | None]:
     outputs = sum(item.type == "tool_call_output_item" for item in result.new_items)
     if outputs != n:
         raise RuntimeError(f"OpenAI Agents chain of {n} produced {outputs} tool outputs")
-    return seconds, session
+    return seconds, session, agent
 
 
 def ms_per_step(n: int, workdir: Path, durable: bool) -> float:
@@ -86,11 +86,16 @@ def ms_per_step(n: int, workdir: Path, durable: bool) -> float:
     return run(n, path)[0] * 1000 / n
 
 
-def storage(n: int, workdir: Path, repeats: int) -> tuple[int, float]:
-    """Bytes of the SQLiteSession database after a chain of `n`, and median get_items ms."""
+def storage(n: int, workdir: Path, repeats: int) -> tuple[int, float, float]:
+    """Bytes of the SQLiteSession database after a chain of `n`, median get_items ms, and
+    median ms of a resume: a new message in the session up to the model's next answer."""
     path = workdir / f"openai-agents-storage-{time.perf_counter_ns()}.db"
-    session = run(n, path)[1]
+    _, session, agent = run(n, path)
     assert session is not None
+    stored = file_bytes(path)
     load_ms = median_ms(lambda: asyncio.run(session.get_items()), repeats)
+    # The scripted model is past its n calls: it answers with text, and the run ends.
+    again = lambda: asyncio.run(Runner.run(agent, "again", max_turns=10, session=session))  # noqa: E731
+    resume_ms = median_ms(again, repeats)
     session.close()
-    return file_bytes(path), load_ms
+    return stored, load_ms, resume_ms

@@ -49,15 +49,15 @@ def tool_returns(messages: list[ModelMessage]) -> int:
     return sum(isinstance(part, ToolReturnPart) for message in messages for part in message.parts)
 
 
-def run(n: int) -> tuple[float, bytes]:
-    """Seconds for the chain of `n`, and the run's message history as JSON."""
+def run(n: int) -> tuple[float, bytes, Agent[None, str]]:
+    """Seconds for the chain of `n`, the run's message history as JSON, and the agent."""
     agent = build(n)
     start = time.perf_counter()
     result = asyncio.run(agent.run("go", usage_limits=UNLIMITED))
     seconds = time.perf_counter() - start
     if tool_returns(result.all_messages()) != n:
         raise RuntimeError(f"pydantic-ai chain of {n} ended early")
-    return seconds, result.all_messages_json()
+    return seconds, result.all_messages_json(), agent
 
 
 def ms_per_step(n: int) -> float:
@@ -65,7 +65,15 @@ def ms_per_step(n: int) -> float:
     return run(n)[0] * 1000 / n
 
 
-def storage(n: int, repeats: int) -> tuple[int, float]:
-    """Bytes of the message history as JSON (what a user would store), median ms to parse it."""
-    history = run(n)[1]
-    return len(history), median_ms(lambda: ModelMessagesTypeAdapter.validate_json(history), repeats)
+def storage(n: int, repeats: int) -> tuple[int, float, float]:
+    """Bytes of the message history as JSON (what a user would store), median ms to parse it,
+    and median ms of a resume: parse it, then run a new message up to the model's answer."""
+    _, history, agent = run(n)
+
+    def resume() -> None:
+        messages = ModelMessagesTypeAdapter.validate_json(history)
+        # The scripted model is past its n calls: it answers with text, and the run ends.
+        asyncio.run(agent.run("again", message_history=messages, usage_limits=UNLIMITED))
+
+    load_ms = median_ms(lambda: ModelMessagesTypeAdapter.validate_json(history), repeats)
+    return len(history), load_ms, median_ms(resume, repeats)

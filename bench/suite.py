@@ -158,7 +158,7 @@ def _bind(step: PeerRun, n: int, workdir: Path, module: ModuleType) -> float:
 
 
 BYTES, LOAD, RESUME = "stored bytes", "load latency", "resume latency"
-StorageRun = Callable[[ModuleType, int, Path, int], tuple[int, float]]
+StorageRun = Callable[[ModuleType, int, Path, int], tuple[int, float, float]]
 STORAGE_VARIANTS: list[tuple[str, str, str, StorageRun]] = [
     (
         "langgraph",
@@ -188,29 +188,38 @@ def our_storage_rows(config: Config, agent: ModuleType, n: int, workdir: Path) -
     return [
         Row(BYTES, "agentgen (SqliteStore)", size, stored.db_bytes / 1e6, "MB", events),
         Row(LOAD, "agentgen (SqliteStore)", size, stored.load_ms, "ms", "load_thread: load + fold"),
-        Row(RESUME, "agentgen (SqliteStore)", size, stored.resume_ms, "ms", "resume to done"),
+        Row(
+            RESUME,
+            "agentgen (SqliteStore)",
+            size,
+            stored.resume_ms,
+            "ms",
+            "a new message to the next answer",
+        ),
     ]
 
 
 def peer_storage_rows(
     config: Config, variant: tuple[str, str, str, StorageRun], n: int, workdir: Path
 ) -> list[Row]:
-    """A peer's bytes stored and load latency after the chain, or two n/a rows."""
+    """A peer's bytes stored, load and resume latency after the chain, or n/a rows."""
     peer, system, how, run = variant
     module, size = config.peers.get(peer, "not loaded"), f"N={n}"
     why = module if isinstance(module, str) else too_slow(config, system, n)
     if why is None and not isinstance(module, str):
         try:
-            stored, load_ms = run(module, n, workdir, config.repeats)
+            stored, load_ms, resume_ms = run(module, n, workdir, config.repeats)
         except Exception as error:  # any failure of a peer is reported, not fatal
             why = failure(error)
         else:
             return [
                 Row(BYTES, system, size, stored / 1e6, "MB"),
                 Row(LOAD, system, size, load_ms, "ms", how),
+                Row(RESUME, system, size, resume_ms, "ms", "a new message to the next answer"),
             ]
     assert why is not None
-    return [na(BYTES, system, size, "MB", why), na(LOAD, system, size, "ms", why)]
+    units = {BYTES: "MB", LOAD: "ms", RESUME: "ms"}
+    return [na(benchmark, system, size, unit, why) for benchmark, unit in units.items()]
 
 
 def storage_rows(config: Config, agent: ModuleType, workdir: Path) -> list[Row]:

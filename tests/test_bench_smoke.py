@@ -100,8 +100,9 @@ def test_the_suite_has_every_row_with_peers_measured_or_na(rows: list[Row]) -> N
     importlib.util.find_spec("langchain_core") is not None, reason="LangGraph is here"
 )
 def test_a_missing_peer_is_na_with_its_reason(rows: list[Row]) -> None:
-    row = find(rows, suite.DURABLE, "LangGraph + SqliteSaver", "N=3")
-    assert row.note == "n/a (ModuleNotFoundError: No module named 'langchain_core')"
+    why = "n/a (ModuleNotFoundError: No module named 'langchain_core')"
+    assert find(rows, suite.DURABLE, "LangGraph + SqliteSaver", "N=3").note == why
+    assert find(rows, suite.RESUME, "LangGraph + SqliteSaver", "N=3").note == why
 
 
 def test_the_report_is_one_table_with_ratios_and_targets(rows: list[Row]) -> None:
