@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+import io
+import math
 from typing import Any
 
 import yaml
 
 _Base: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+# A plain scalar this long stays far from `width` below, where PyYAML would fold it.
+_MAX_PLAIN = 1000
+# Longer keys are written as complex `? key` entries (over 128 bytes, or 127 in pure Python).
+_MAX_KEY = 64
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 class _Dumper(_Base):  # type: ignore[valid-type, misc]
@@ -19,12 +28,20 @@ def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 
 _Dumper.add_representer(str, _string)
+# The dumper's own resolver, so that "yes", "null" or "1.0" read as PyYAML reads them.
+_resolve = _Dumper(io.StringIO()).resolve
 
 
 def to_yaml(value: Any) -> str:
     """Block-style YAML in the given key order, ending with a newline ("" for nothing)."""
     if value is None or value == {}:
         return ""
+    flat = _flat_mapping(value)
+    return flat if flat is not None else _pyyaml(value)
+
+
+def _pyyaml(value: Any) -> str:
+    """`to_yaml` through PyYAML itself: the reference that every faster path must match."""
     text: str = yaml.dump(
         value,
         Dumper=_Dumper,
@@ -34,3 +51,64 @@ def to_yaml(value: Any) -> str:
         width=10_000,
     )
     return text.removesuffix("...\n")
+
+
+def _flat_mapping(value: Any) -> str | None:
+    """A dict of simple scalars as PyYAML writes it, or None when it is not obviously safe."""
+    # Most event bodies are such dicts, and PyYAML takes 15-30 us for each: resuming a long
+    # thread renders thousands. Anything else (nesting, quoting, odd types) goes to PyYAML.
+    if type(value) is not dict:
+        return None
+    lines: list[str] = []
+    for key, item in value.items():
+        if type(key) is not str or not _plain_key(key):
+            return None
+        text = _scalar(item)
+        if text is None:
+            return None
+        lines.append(f"{key}: {text}\n")
+    return "".join(lines)
+
+
+@functools.lru_cache(maxsize=256)  # the same few field names recur in every event
+def _plain_key(key: str) -> bool:
+    """Whether PyYAML writes `key` as it is, as a simple `key:`."""
+    return len(key) <= _MAX_KEY and key.isascii() and _plain(key)
+
+
+def _scalar(item: Any) -> str | None:
+    """A scalar as PyYAML writes it unquoted; None for anything else."""
+    kind = type(item)  # exact types: PyYAML refuses subclasses such as enums
+    if kind is str:
+        return item if _plain(item) else None
+    if kind is bool:
+        return "true" if item else "false"
+    if kind is int:
+        return str(item)
+    if kind is float:
+        return _float(item)
+    if item is None:
+        return "null"
+    return None
+
+
+def _float(number: float) -> str | None:
+    """PyYAML writes a float as its repr, except for exponents, infinities and NaN."""
+    if not math.isfinite(number):
+        return None
+    text = repr(number)
+    return None if "e" in text else text
+
+
+def _plain(text: str) -> bool:
+    """Whether PyYAML writes `text` as it is, unquoted (a safe subset of libyaml's rules)."""
+    return (
+        0 < len(text) <= _MAX_PLAIN
+        and (text[0].isalnum() or text[0] == "_")  # no indicator, space, "---" or "..." first
+        and text[-1] not in " :"
+        and text.isprintable()  # no tab, line break, control or format character
+        and max(text) <= "\uffff"  # libyaml escapes characters beyond the BMP, such as emoji
+        and ": " not in text
+        and " #" not in text
+        and _resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG
+    )
