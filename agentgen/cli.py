@@ -11,6 +11,7 @@ from agentgen import __version__
 from agentgen.cli_generate import check_command, diff_command, generate_command
 from agentgen.config import ConfigError, load_config
 from agentgen.diagnostics import render
+from agentgen.parallel import available_cpus
 from agentgen.spec.schema import spec_json_schema_text
 from agentgen.specfiles import SpecFilesError
 from agentgen.validate import SpecResult
@@ -57,7 +58,7 @@ def schema() -> None:
 def _validate_all(paths: tuple[Path, ...]) -> list[SpecResult]:
     """Validate every spec the paths name; usage problems exit with status 2."""
     try:
-        return validate_paths(list(paths), load_config(Path.cwd()))
+        return validate_paths(list(paths), load_config(Path.cwd()), available_cpus())
     except (ConfigError, SpecFilesError) as error:
         raise click.UsageError(str(error)) from error
 

@@ -38,11 +38,10 @@ def ordered_map(
     workers = min(jobs, len(items) // MIN_ITEMS_PER_WORKER)
     if workers < 2:
         return [function(item) for item in items]
-    # Several chunks per worker, so that one slow item does not leave the others idle.
-    chunksize = max(1, len(items) // (workers * 4))
     try:
         with ProcessPoolExecutor(workers, mp_context=_start_method()) as pool:
-            return list(pool.map(function, items, chunksize=chunksize))
+            # One item at a time: an idle worker takes the next, so all finish together.
+            return list(pool.map(function, items))
     except BrokenProcessPool as error:
         raise WorkerDied(f"a worker process died: {error}") from error
 

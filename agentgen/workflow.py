@@ -8,6 +8,7 @@ from pathlib import Path
 
 from agentgen.config import Config
 from agentgen.diagnostics import Diagnostic
+from agentgen.parallel import ordered_map
 from agentgen.plan import Plan, build_plan
 from agentgen.specfiles import find_spec_files
 from agentgen.sync import FileUpdate, apply, plan_updates, stale_reasons
@@ -33,10 +34,10 @@ class Outcome:
         return all(result.ok for result in self.results)
 
 
-def validate_paths(paths: list[Path], config: Config) -> list[SpecResult]:
+def validate_paths(paths: list[Path], config: Config, jobs: int = 1) -> list[SpecResult]:
     """Validate every spec the paths name (default: the configured specs folder)."""
     files = find_spec_files(paths or [_relative(config.specs)])
-    return _unique_agents([validate_file(file) for file in files], files)
+    return _unique_agents(ordered_map(validate_file, files, jobs), files)
 
 
 def _unique_agents(results: list[SpecResult], files: list[Path]) -> list[SpecResult]:
@@ -62,7 +63,7 @@ def plan_changes(
     paths: list[Path], config: Config, out: Path | None, templates: Path | None, jobs: int = 1
 ) -> Outcome:
     """Validate, render (on up to `jobs` processes) and compare with the disk; writes nothing."""
-    results = validate_paths(paths, config)
+    results = validate_paths(paths, config, jobs)
     if not all(result.ok for result in results):
         return Outcome(results, [])
     target = out or _relative(config.out)
