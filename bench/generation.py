@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -162,6 +163,7 @@ def fresh(run: Callable[[], float], *outputs: Path) -> Callable[[], float]:
     def repeat() -> float:
         for output in outputs:
             shutil.rmtree(output, ignore_errors=True)
+        os.sync()  # the deletions reach the disk now, not while the next run is timed
         return run()
 
     return repeat
