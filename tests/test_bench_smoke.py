@@ -93,7 +93,7 @@ def test_the_suite_has_every_row_with_peers_measured_or_na(rows: list[Row]) -> N
     for jobs in ("", " -j 1"):
         assert find(rows, suite.GENERATE, f"agentgen generate{jobs}", "1 agents").value is not None
         assert find(rows, suite.CHECK, f"agentgen check{jobs}", "1 agents").value is not None
-    assert find(rows, suite.GENERATE, "copying generate's output (disk only)", "1 agents").value
+    assert find(rows, suite.GENERATE, "writing generate's files (disk only)", "1 agents").value
 
 
 @pytest.mark.skipif(
