@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -158,7 +159,7 @@ def wall(command: list[str | Path], cwd: Path) -> float:
 
 
 def fresh(run: Callable[[], float], *outputs: Path) -> Callable[[], float]:
-    """`run`, each time after deleting `outputs`, so that every repeat generates from scratch."""
+    """`run`, each time after deleting `outputs`, for generators whose output folder is fixed."""
 
     def repeat() -> float:
         for output in outputs:
@@ -169,22 +170,41 @@ def fresh(run: Callable[[], float], *outputs: Path) -> Callable[[], float]:
     return repeat
 
 
+def into_new_folders(run: Callable[[Path], float], base: Path) -> Callable[[], float]:
+    """`run(folder)` into a new folder each time, so that every repeat starts from scratch.
+
+    Deleting the last output just before a timed run would have the disk busy with the
+    deletions during it (a second or more on this project's CI disk): no part of generating.
+    """
+    count = itertools.count()
+    return lambda: run(base.with_name(f"{base.name}-{next(count)}"))
+
+
+def writing_to(command: list[str | Path], cwd: Path) -> Callable[[Path], float]:
+    """A timed run of `command` whose last argument, the output folder, is given later."""
+    return lambda out: wall([*command, out], cwd)
+
+
 def agentgen_runs(root: Path, agents: int) -> dict[str, Callable[[], float]]:
-    """`agentgen generate` (from scratch) and `agentgen check` (of that output) on `agents`.
+    """`agentgen generate` (from scratch) and `agentgen check` (of its output) on `agents`.
 
     By default agentgen renders on one process per CPU; the `-j 1` rows show one process.
     """
-    specs, out = write_specs(root, agents), root / "generated"
+    specs, checked = write_specs(root, agents), root / "checked"
     agentgen = [sys.executable, "-m", "agentgen"]
+    wall([*agentgen, "generate", specs, "--out", checked], root)  # untimed: what check reads
     runs: dict[str, Callable[[], float]] = {}
     for label, jobs in (("", []), (" -j 1", ["-j", "1"])):
-        generate = [*agentgen, "generate", specs, "--out", out, *jobs]
-        check = [*agentgen, "check", specs, "--out", out, *jobs]
-        runs[f"agentgen generate{label}"] = fresh(partial(wall, generate, root), out)
+        generate = [*agentgen, "generate", specs, *jobs, "--out"]
+        check = [*agentgen, "check", specs, "--out", checked, *jobs]
+        runs[f"agentgen generate{label}"] = into_new_folders(
+            writing_to(generate, root), root / f"out{label}"
+        )
         runs[f"agentgen check{label}"] = partial(wall, check, root)
-    # The floor under generate: only writing the files it wrote (after the runs above).
-    copy = root / "copy"
-    runs["writing generate's files (disk only)"] = fresh(partial(write_seconds, out, copy), copy)
+    # The floor under generate: only writing the files it writes.
+    runs["writing generate's files (disk only)"] = into_new_folders(
+        partial(write_seconds, checked), root / "copy"
+    )
     return runs
 
 
@@ -200,10 +220,10 @@ def write_seconds(source: Path, target: Path) -> float:
 
 def datamodel_run(root: Path, agents: int) -> Callable[[], float]:
     """datamodel-codegen on one JSON Schema file per agent (one process for the folder)."""
-    schemas, out = write_json_schemas(root, agents), root / "models"
-    command: list[str | Path] = [tool("datamodel-codegen"), "--input", schemas, "--output", out]
+    schemas = write_json_schemas(root, agents)
+    command: list[str | Path] = [tool("datamodel-codegen"), "--input", schemas]
     command += ["--input-file-type", "jsonschema", "--output-model-type", "pydantic_v2.BaseModel"]
-    return fresh(lambda: wall(command, root), out)
+    return into_new_folders(writing_to([*command, "--output"], root), root / "models")
 
 
 def baml_run(root: Path, agents: int, version: str) -> Callable[[], float]:
