@@ -158,12 +158,11 @@ def wall(command: list[str | Path], cwd: Path) -> float:
     return seconds
 
 
-def fresh(run: Callable[[], float], *outputs: Path) -> Callable[[], float]:
-    """`run`, each time after deleting `outputs`, for generators whose output folder is fixed."""
+def fresh(run: Callable[[], float], output: Path) -> Callable[[], float]:
+    """`run`, each time after deleting `output`, for generators whose output folder is fixed."""
 
     def repeat() -> float:
-        for output in outputs:
-            shutil.rmtree(output, ignore_errors=True)
+        shutil.rmtree(output, ignore_errors=True)
         os.sync()  # the deletions reach the disk now, not while the next run is timed
         return run()
 

@@ -90,8 +90,7 @@ def make_store(kind: str, workdir: Path) -> Store:
     """A fresh store: "memory", or "sqlite" in a new file under `workdir`."""
     if kind == "memory":
         return MemoryStore()
-    path = workdir / f"threads-{time.perf_counter_ns()}.db"
-    return SqliteStore(path)
+    return SqliteStore(new_db(workdir, "threads"))
 
 
 def tool_results(thread: Any) -> int:
@@ -120,6 +119,11 @@ class Stored:
     resume_ms: float
 
 
+def new_db(workdir: Path, name: str) -> Path:
+    """A database path under `workdir` that no earlier run has used."""
+    return workdir / f"{name}-{time.perf_counter_ns()}.db"
+
+
 def file_bytes(path: Path) -> int:
     """Bytes of a SQLite database with its WAL and journal files, if any."""
     files = [path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-journal"))]
@@ -128,7 +132,7 @@ def file_bytes(path: Path) -> int:
 
 def storage(agent: ModuleType, n: int, workdir: Path, repeats: int) -> Stored:
     """Run a chain of `n` into a new SQLite file, then time loading and resuming it."""
-    path = workdir / f"storage-{n}-{time.perf_counter_ns()}.db"
+    path = new_db(workdir, f"storage-{n}")
     store = SqliteStore(path)
     thread_id = asyncio.run(run_chain(agent, n, store, record=False)).thread.id
     rows = asyncio.run(store.load(thread_id))

@@ -14,7 +14,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph import END, START, StateGraph, add_messages
 from langgraph.prebuilt import ToolNode, tools_condition
 
-from .ours import SYSTEM, file_bytes
+from .ours import SYSTEM, file_bytes, new_db
 from .stats import median_ms
 
 
@@ -75,14 +75,14 @@ def run(n: int, path: Path | None) -> tuple[float, Any]:
 
 def ms_per_step(n: int, workdir: Path, durable: bool) -> float:
     """Milliseconds per tool step, in memory or with the SQLite checkpointer."""
-    path = workdir / f"langgraph-{time.perf_counter_ns()}.db" if durable else None
+    path = new_db(workdir, "langgraph") if durable else None
     return run(n, path)[0] * 1000 / n
 
 
 def storage(n: int, workdir: Path, repeats: int) -> tuple[int, float, float]:
     """Bytes of the checkpointer's database after a chain of `n`, median get_state ms, and
     median ms of a resume: a new message on the thread up to the model's next answer."""
-    path = workdir / f"langgraph-storage-{time.perf_counter_ns()}.db"
+    path = new_db(workdir, "langgraph-storage")
     graph = run(n, path)[1]
     stored = file_bytes(path)
     load_ms = median_ms(lambda: graph.get_state(config(n)), repeats)

@@ -25,7 +25,7 @@ from openai.types.responses import (
     ResponseOutputText,
 )
 
-from .ours import SYSTEM, file_bytes
+from .ours import SYSTEM, file_bytes, new_db
 from .stats import median_ms
 
 set_tracing_disabled(True)  # no trace exporter: there is no network, and it would skew times
@@ -82,14 +82,14 @@ def run(n: int, path: Path | None) -> tuple[float, SQLiteSession | None, Agent[A
 
 def ms_per_step(n: int, workdir: Path, durable: bool) -> float:
     """Milliseconds per tool step, in memory or with an SQLiteSession."""
-    path = workdir / f"openai-agents-{time.perf_counter_ns()}.db" if durable else None
+    path = new_db(workdir, "openai-agents") if durable else None
     return run(n, path)[0] * 1000 / n
 
 
 def storage(n: int, workdir: Path, repeats: int) -> tuple[int, float, float]:
     """Bytes of the SQLiteSession database after a chain of `n`, median get_items ms, and
     median ms of a resume: a new message in the session up to the model's next answer."""
-    path = workdir / f"openai-agents-storage-{time.perf_counter_ns()}.db"
+    path = new_db(workdir, "openai-agents-storage")
     _, session, agent = run(n, path)
     assert session is not None
     stored = file_bytes(path)

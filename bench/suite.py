@@ -62,8 +62,9 @@ def measure(
         os.sync()
         begun = time.perf_counter()
         values.append(run() / per)
-        config.last_run[key] = (n, time.perf_counter() - begun)
-        spent += config.last_run[key][1]
+        seconds = time.perf_counter() - begun
+        config.last_run[key] = (n, seconds)
+        spent += seconds
         if spent > config.cell_seconds:
             break
     runs = f"{len(values)} run" + ("s" if len(values) > 1 else "")
@@ -87,11 +88,8 @@ MEMORY, DURABLE = "per step, in memory", "per step, durable (SQLite)"
 PeerRun = Callable[[ModuleType, int, Path], float]
 
 
-def _langgraph(durable: bool) -> PeerRun:
-    return lambda module, n, workdir: module.ms_per_step(n, workdir, durable)
-
-
-def _openai_agents(durable: bool) -> PeerRun:
+def _stored(durable: bool) -> PeerRun:
+    """A peer's ms_per_step, in memory or with its SQLite store."""
     return lambda module, n, workdir: module.ms_per_step(n, workdir, durable)
 
 
@@ -100,11 +98,11 @@ def _pydantic_ai(module: ModuleType, n: int, workdir: Path) -> float:
 
 
 STEP_VARIANTS: list[tuple[str, str, str, PeerRun]] = [
-    ("langgraph", MEMORY, "LangGraph, no checkpointer", _langgraph(False)),
-    ("langgraph", DURABLE, "LangGraph + SqliteSaver", _langgraph(True)),
+    ("langgraph", MEMORY, "LangGraph, no checkpointer", _stored(False)),
+    ("langgraph", DURABLE, "LangGraph + SqliteSaver", _stored(True)),
     ("pydantic_ai", MEMORY, "pydantic-ai (FunctionModel)", _pydantic_ai),
-    ("openai_agents", MEMORY, "OpenAI Agents SDK", _openai_agents(False)),
-    ("openai_agents", DURABLE, "OpenAI Agents SDK + SQLiteSession", _openai_agents(True)),
+    ("openai_agents", MEMORY, "OpenAI Agents SDK", _stored(False)),
+    ("openai_agents", DURABLE, "OpenAI Agents SDK + SQLiteSession", _stored(True)),
 ]
 
 
