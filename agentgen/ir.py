@@ -44,34 +44,6 @@ class Intent:
             return ("yes", "no")
         return self.choices if self.human_format == "multiple_choice" else ()
 
-    @property
-    def model_description(self) -> str:
-        """The description the model reads, with the answers a person can give."""
-        if not self.answers:
-            return self.description
-        return f"{self.description} (the person answers one of: {', '.join(self.answers)})"
-
-    @property
-    def required(self) -> tuple[str, ...]:
-        """Params the model must give: those with neither a default nor null allowed."""
-        return tuple(
-            name
-            for name, schema in self.params.items()
-            if "default" not in schema and not is_nullable(schema)
-        )
-
-    def args_schema(self, types: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        """The JSON Schema of the call's arguments, as handed to the model."""
-        schema: dict[str, Any] = {"type": "object", "properties": dict(self.params)}
-        required = list(self.required)
-        if required:
-            schema["required"] = required
-        schema["additionalProperties"] = False
-        used = _referenced_types(self.params, types)
-        if used:
-            schema["$defs"] = {name: types[name] for name in used}
-        return schema
-
 
 @dataclass(frozen=True)
 class StateField:
@@ -221,25 +193,6 @@ def _states(spec: Spec) -> tuple[ControlState, ...]:
             ControlState(name, union_name, state.initial, state.description, allowed, transitions)
         )
     return tuple(states)
-
-
-def _referenced_types(params: dict[str, Any], types: dict[str, dict[str, Any]]) -> list[str]:
-    """Named types reachable from the params through `$ref`, in a stable order."""
-    found: list[str] = []
-    stack: list[Any] = [params]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                name = ref.removeprefix("#/$defs/")
-                if name in types and name not in found:
-                    found.append(name)
-                    stack.append(types[name])
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return sorted(found)
 
 
 def is_nullable(schema: dict[str, Any]) -> bool:

@@ -9,7 +9,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 from agentgen.runtime import MemoryStore, ScriptedModel, SqliteStore, Store
@@ -82,7 +82,9 @@ async def run_chain(agent: ModuleType, n: int, store: Store, *, record: bool = T
     """
     model = ScriptedModel(script(n), record=record)
     start = time.perf_counter()
-    thread = await agent.launch("add 1, n times", model=model, store=store, handlers={"add": add})
+    thread = await agent.launch(
+        "add 1, n times", model=model, store=store, handlers=SimpleNamespace(add=add)
+    )
     return ChainRun(thread, model, time.perf_counter() - start)
 
 

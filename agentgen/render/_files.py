@@ -16,6 +16,7 @@ PACKAGE_FILES = (
     "__init__.py",
     "tools.py",
     "events.py",
+    "handler_types.py",
     "state.py",
     "reducer.py",
     "prompts.py",
@@ -30,10 +31,12 @@ EXPORTS_BEFORE_INTENTS = (
     "AgentState",
     "Approval",
     "Event",
+    "Handlers",
     "HumanResponse",
     "NextStep",
     "Pending",
     "Thread",
+    "ToolContext",
     "UserMessage",
     "fold",
     "launch",
@@ -93,7 +96,8 @@ def _tools_imports(models: ModelsCode) -> str:
     imports = {module: set(names) for module, names in models.imports.items()}
     imports.setdefault("typing", set()).add("Annotated")
     imports.setdefault("pydantic", set()).update({"Field", "TypeAdapter"})
-    imports.setdefault("agentgen.runtime", set()).add("IntentSpec")
+    imports.setdefault("agentgen.runtime", set()).update({"IntentSpec", "IntentSpecs"})
+    imports.setdefault("collections.abc", set()).add("Mapping")
     return "\n".join(
         f"from {module} import {', '.join(sorted(names))}"
         for module, names in sorted(imports.items())

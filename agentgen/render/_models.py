@@ -69,6 +69,7 @@ def _generate(schema: dict[str, Any], own: set[str]) -> str:
         field_constraints=True,
         use_schema_description=True,
         use_field_description=True,
+        use_attribute_docstrings=True,  # so that the schema the model reads has them too
         use_single_line_docstring=True,
         apply_default_values_for_required_fields=True,
         enum_field_as_literal=LiteralType.All,

@@ -6,12 +6,14 @@ Nothing here is specific to one agent.
 from __future__ import annotations
 
 from ._anthropic import AnthropicModel
+from ._calls import run_handler, takes_context
 from ._describe import describe_thread, parse_var
 from ._errors import compact_error
 from ._fallback import FallbackModel
-from ._handlers import HandlerNotImplemented, call_handler
+from ._handlers import HandlerNotImplemented, call_handler, json_ready
 from ._http import HttpError, check_auth, json_error, post_callback, read_json_object
 from ._ids import new_id
+from ._intents import IntentSpecs, args_schema, intent_spec
 from ._models import (
     IntentSpec,
     Model,
@@ -40,6 +42,7 @@ __all__ = [
     "HttpError",
     "IncompatibleThread",
     "IntentSpec",
+    "IntentSpecs",
     "MemoryStore",
     "Model",
     "ModelConfig",
@@ -57,18 +60,23 @@ __all__ = [
     "Store",
     "ThreadConflict",
     "ThreadNotFound",
+    "args_schema",
     "call_handler",
     "check_auth",
     "compact_error",
     "default_store",
     "describe_thread",
+    "intent_spec",
     "json_error",
+    "json_ready",
     "new_id",
     "parse_step",
     "parse_var",
     "post_callback",
     "read_json_object",
     "resolve_model",
+    "run_handler",
     "store_from_url",
+    "takes_context",
     "to_yaml",
 ]

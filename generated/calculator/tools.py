@@ -7,9 +7,10 @@ Schemas; `NextStep` is their union, discriminated on `intent`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from agentgen.runtime import IntentSpec
+from agentgen.runtime import IntentSpec, IntentSpecs
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 
@@ -19,6 +20,7 @@ class Add(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     intent: Literal["add"]
     a: float
@@ -31,6 +33,7 @@ class Subtract(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     intent: Literal["subtract"]
     a: float
@@ -43,6 +46,7 @@ class Multiply(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     intent: Literal["multiply"]
     a: float
@@ -55,6 +59,7 @@ class Divide(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     intent: Literal["divide"]
     a: float
@@ -67,6 +72,7 @@ class RequestMoreInformation(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     intent: Literal["request_more_information"]
     message: str
@@ -78,6 +84,7 @@ class DoneForNow(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     intent: Literal["done_for_now"]
     message: str
@@ -88,6 +95,7 @@ class StateFields(BaseModel):
 
     model_config = ConfigDict(
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     last_result: float = 0
 
@@ -100,72 +108,19 @@ NextStep = Annotated[
 
 NEXT_STEP: TypeAdapter[NextStep] = TypeAdapter(NextStep)
 
-INTENTS: dict[str, IntentSpec] = {
-    "add": IntentSpec(
-        name="add",
-        description="Add two numbers.",
-        parameters={
-            "type": "object",
-            "properties": {"a": {"type": "number"}, "b": {"type": "number"}},
-            "required": ["a", "b"],
-            "additionalProperties": False,
-        },
-    ),
-    "subtract": IntentSpec(
-        name="subtract",
-        description="Subtract b from a.",
-        parameters={
-            "type": "object",
-            "properties": {"a": {"type": "number"}, "b": {"type": "number"}},
-            "required": ["a", "b"],
-            "additionalProperties": False,
-        },
-    ),
-    "multiply": IntentSpec(
-        name="multiply",
-        description="Multiply two numbers.",
-        parameters={
-            "type": "object",
-            "properties": {"a": {"type": "number"}, "b": {"type": "number"}},
-            "required": ["a", "b"],
-            "additionalProperties": False,
-        },
-    ),
-    "divide": IntentSpec(
-        name="divide",
-        description="Divide a by b.",
-        parameters={
-            "type": "object",
-            "properties": {"a": {"type": "number"}, "b": {"type": "number"}},
-            "required": ["a", "b"],
-            "additionalProperties": False,
-        },
-    ),
-    "request_more_information": IntentSpec(
-        name="request_more_information",
-        description="Ask the user for missing or unclear information.",
-        parameters={
-            "type": "object",
-            "properties": {"message": {"type": "string"}},
-            "required": ["message"],
-            "additionalProperties": False,
-        },
-    ),
-    "done_for_now": IntentSpec(
-        name="done_for_now",
-        description="Tell the user the work is done.",
-        parameters={
-            "type": "object",
-            "properties": {"message": {"type": "string"}},
-            "required": ["message"],
-            "additionalProperties": False,
-        },
-    ),
-}
-"""Each intent as the model sees it: name, description and the JSON Schema of its args."""
-
 HUMAN_ANSWERS: dict[str, tuple[str, ...]] = {}
 """The answers a person may give to each yes/no or multiple-choice contact."""
+
+INTENTS: Mapping[str, IntentSpec] = IntentSpecs(
+    Add,
+    Subtract,
+    Multiply,
+    Divide,
+    RequestMoreInformation,
+    DoneForNow,
+    answers=HUMAN_ANSWERS,
+)
+"""Each intent as the model sees it, derived from its class above (docstring, fields) on first use."""
 
 INTENTS_BY_STATE: dict[str | None, tuple[str, ...]] = {
     None: ("add", "subtract", "multiply", "divide", "request_more_information", "done_for_now"),

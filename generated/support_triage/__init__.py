@@ -3,6 +3,7 @@
 
 from .agent import launch, resume
 from .events import Approval, Event, HumanResponse, UserMessage
+from .handler_types import Handlers, ToolContext
 from .reducer import fold, reduce
 from .state import AgentState, Pending, Thread
 from .threads import load_thread
@@ -23,6 +24,7 @@ __all__ = [
     "AskCustomer",
     "ChooseResolution",
     "Event",
+    "Handlers",
     "HumanResponse",
     "IssueRefund",
     "ListOrders",
@@ -32,6 +34,7 @@ __all__ = [
     "ResolveTicket",
     "TagTicket",
     "Thread",
+    "ToolContext",
     "UserMessage",
     "fold",
     "launch",

@@ -18,12 +18,13 @@ from agentgen.runtime import (
     ResponseRefused,
     StepError,
     Store,
-    call_handler,
     compact_error,
     default_store,
+    json_ready,
     new_id,
     parse_step,
     resolve_model,
+    run_handler,
 )
 from pydantic import ValidationError
 
@@ -46,6 +47,7 @@ from .events import (
     UserMessage,
     UserMessageEvent,
 )
+from .handler_types import DepsT, Handlers, ToolContext
 from .prompts import PromptVars, render_next_step, render_system
 from .reducer import reduce
 from .state import AgentState, Thread
@@ -79,20 +81,24 @@ MODEL = ModelConfig(
 )
 """The spec's model; `launch(model=...)` and the environment override it."""
 
+DEFAULT_HANDLERS: Handlers = default_handlers
+"""handlers.py; mypy checks it against `Handlers` here (a missing or ill-typed handler fails)."""
+
 
 async def launch(
     message: str,
     *,
     model: Model | None = None,
     store: Store | None = None,
-    handlers: object | None = None,
+    handlers: Handlers[DepsT] | None = None,
     vars: PromptVars | Mapping[str, Any] | None = None,
     thread_id: str | None = None,
+    deps: DepsT | None = None,
 ) -> Thread:
     """Start a thread with the user's message and run it until it needs a person or is done."""
     variables = vars if isinstance(vars, PromptVars) else PromptVars.model_validate(vars or {})
     thread = Thread(id=thread_id or new_id("thread_"), events=[], state=AgentState())
-    run = _Run(thread, resolve_model(model, MODEL), store or default_store(), handlers)
+    run = _Run(thread, resolve_model(model, MODEL), store or default_store(), handlers, deps)
     await run.record(ThreadStarted(version=VERSION, vars=variables.model_dump(mode="json")))
     await run.record(UserMessageEvent(text=message))
     return await run.loop()
@@ -104,12 +110,13 @@ async def resume(
     *,
     model: Model | None = None,
     store: Store | None = None,
-    handlers: object | None = None,
+    handlers: Handlers[DepsT] | None = None,
+    deps: DepsT | None = None,
 ) -> Thread:
     """Continue a thread with a person's response (None continues a paused thread)."""
     store = store or default_store()
     thread = await load_thread(thread_id, store, VERSION)
-    run = _Run(thread, resolve_model(model, MODEL), store, handlers)
+    run = _Run(thread, resolve_model(model, MODEL), store, handlers, deps)
     await run.accept(response)
     return await run.loop()
 
@@ -121,7 +128,8 @@ class _Run:
     thread: Thread
     model: Model
     store: Store
-    handlers: object | None
+    handlers: Handlers[Any] | None
+    deps: object
     context: Context = field(default_factory=Context)
 
     def __post_init__(self) -> None:
@@ -211,7 +219,9 @@ class _Run:
         """Run the handler of a started call and record its result or its error."""
         step = started.call
         try:
-            result = await call_handler(self.handlers or default_handlers, step.intent, step)
+            result = json_ready(
+                step.intent, await self.execute(step, self.tool_context(started.call_id))
+            )
         except Exception as error:  # noqa: BLE001 - any handler failure is compacted (factor 9)
             await self.record_tool_error(started, error)
             return
@@ -221,6 +231,26 @@ class _Run:
             )
         except ValidationError as error:  # a result that a state field refuses: nothing was stored
             await self.record_tool_error(started, error)
+
+    async def execute(self, step: NextStep, ctx: ToolContext[Any]) -> object:
+        """Run the handler of a tool call: each tool's own, typed by `Handlers`."""
+        handlers = self.handlers or DEFAULT_HANDLERS
+        match step:
+            case LookupCustomer():
+                return await run_handler(handlers.lookup_customer, step, ctx)
+            case ListOrders():
+                return await run_handler(handlers.list_orders, step, ctx)
+            case IssueRefund():
+                return await run_handler(handlers.issue_refund, step, ctx)
+            case TagTicket():
+                return await run_handler(handlers.tag_ticket, step, ctx)
+            case _:
+                raise TypeError(f"'{step.intent}' has no handler: it is not a tool")
+
+    def tool_context(self, call_id: str) -> ToolContext[Any]:
+        """What a handler may know about its call (it gets a copy of the state)."""
+        variables = PromptVars.model_validate(self.state.vars)
+        return ToolContext(self.thread.id, call_id, self.state.model_copy(), variables, self.deps)
 
     async def record_tool_error(self, started: ToolCallEvent, error: Exception) -> None:
         """A failed call as one short error event the model sees next."""

@@ -42,6 +42,7 @@ from starlette.routing import Route
 from .agent import VERSION, launch, resume
 from .events import Approval, HumanResponse, UserMessage
 from .events import Response as PersonResponse
+from .handler_types import Handlers
 from .state import Thread
 from .threads import load_thread
 
@@ -111,9 +112,16 @@ def person_response(body: ResponseBody) -> PersonResponse:
 
 
 def create_app(
-    *, model: Model | None = None, store: Store | None = None, handlers: object | None = None
+    *,
+    model: Model | None = None,
+    store: Store | None = None,
+    handlers: Handlers[Any] | None = None,
+    deps: object = None,
 ) -> Starlette:
-    """The ASGI app; the store defaults to AGENTGEN_STORE (else SQLite), opened on first use."""
+    """The ASGI app; the store defaults to AGENTGEN_STORE (else SQLite), opened on first use.
+
+    `deps` reaches every handler as `ctx.deps` (a database pool, a client): one per app.
+    """
     stores: list[Store] = [store] if store is not None else []
 
     def the_store() -> Store:
@@ -125,7 +133,12 @@ def create_app(
         check_auth(request)
         body = LaunchBody.model_validate(await read_json_object(request))
         thread = await launch(
-            body.message, model=model, store=the_store(), handlers=handlers, vars=body.vars
+            body.message,
+            model=model,
+            store=the_store(),
+            handlers=handlers,
+            vars=body.vars,
+            deps=deps,
         )
         return await _reply(thread, body.callback_url, status=201)
 
@@ -139,7 +152,12 @@ def create_app(
         body = _RESPONSE_BODY.validate_python(await read_json_object(request))
         thread_id = request.path_params["thread_id"]
         thread = await resume(
-            thread_id, person_response(body), model=model, store=the_store(), handlers=handlers
+            thread_id,
+            person_response(body),
+            model=model,
+            store=the_store(),
+            handlers=handlers,
+            deps=deps,
         )
         return await _reply(thread, body.callback_url)
 

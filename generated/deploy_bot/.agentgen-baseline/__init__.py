@@ -3,6 +3,7 @@
 
 from .agent import launch, resume
 from .events import Approval, Event, HumanResponse, UserMessage
+from .handler_types import Handlers, ToolContext
 from .reducer import fold, reduce
 from .state import AgentState, Pending, Thread
 from .threads import load_thread
@@ -28,6 +29,7 @@ __all__ = [
     "DeployFrontend",
     "DoneForNow",
     "Event",
+    "Handlers",
     "HumanResponse",
     "ListGitTags",
     "ListRecentCommits",
@@ -37,6 +39,7 @@ __all__ = [
     "RequestMoreInformation",
     "Rollback",
     "Thread",
+    "ToolContext",
     "UserMessage",
     "VerifyingStep",
     "fold",

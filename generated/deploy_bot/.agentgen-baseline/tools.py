@@ -7,9 +7,10 @@ Schemas; `NextStep` is their union, discriminated on `intent`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from agentgen.runtime import IntentSpec
+from agentgen.runtime import IntentSpec, IntentSpecs
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 
@@ -19,6 +20,7 @@ class ListGitTags(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     intent: Literal["list_git_tags"]
     limit: Annotated[int, Field(ge=1, le=100)] = 10
@@ -31,6 +33,7 @@ class ListRecentCommits(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     intent: Literal["list_recent_commits"]
     branch: Annotated[str, Field(min_length=1)] = "main"
@@ -45,6 +48,7 @@ class DeployBackend(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     intent: Literal["deploy_backend"]
     tag: Annotated[str, Field(min_length=1)]
@@ -58,6 +62,7 @@ class DeployFrontend(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     intent: Literal["deploy_frontend"]
     tag: Annotated[str, Field(min_length=1)]
@@ -71,6 +76,7 @@ class CheckHealth(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     intent: Literal["check_health"]
     environment: Literal["staging", "production"]
@@ -82,6 +88,7 @@ class Rollback(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     intent: Literal["rollback"]
     environment: Literal["staging", "production"]
@@ -95,6 +102,7 @@ class RequestMoreInformation(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     intent: Literal["request_more_information"]
     message: str
@@ -106,6 +114,7 @@ class DoneForNow(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     intent: Literal["done_for_now"]
     message: str
@@ -116,6 +125,7 @@ class StateFields(BaseModel):
 
     model_config = ConfigDict(
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     last_deployed_tag: str = ""
     last_environment: Literal["", "staging", "production"] = ""
@@ -149,133 +159,21 @@ PlanningStep = (
 VerifyingStep = CheckHealth | Rollback | RequestMoreInformation | DoneForNow
 """The intents allowed in state 'verifying'."""
 
-INTENTS: dict[str, IntentSpec] = {
-    "list_git_tags": IntentSpec(
-        name="list_git_tags",
-        description="List the release tags of the repository, newest first.",
-        parameters={
-            "type": "object",
-            "properties": {
-                "limit": {
-                    "type": "integer",
-                    "default": 10,
-                    "minimum": 1,
-                    "maximum": 100,
-                    "description": "How many tags to return.",
-                }
-            },
-            "additionalProperties": False,
-        },
-    ),
-    "list_recent_commits": IntentSpec(
-        name="list_recent_commits",
-        description="List the most recent commits of a branch, newest first.",
-        parameters={
-            "type": "object",
-            "properties": {
-                "branch": {
-                    "type": "string",
-                    "default": "main",
-                    "minLength": 1,
-                    "description": "The branch to read.",
-                },
-                "limit": {
-                    "type": "integer",
-                    "default": 20,
-                    "minimum": 1,
-                    "maximum": 200,
-                    "description": "How many commits to return.",
-                },
-            },
-            "additionalProperties": False,
-        },
-    ),
-    "deploy_backend": IntentSpec(
-        name="deploy_backend",
-        description="Deploy the backend at a tag or commit to an environment.",
-        parameters={
-            "type": "object",
-            "properties": {
-                "tag": {
-                    "type": "string",
-                    "minLength": 1,
-                    "description": "A release tag such as v1.4.2, or a full commit SHA.",
-                },
-                "environment": {"type": "string", "enum": ["staging", "production"]},
-            },
-            "required": ["tag", "environment"],
-            "additionalProperties": False,
-        },
-    ),
-    "deploy_frontend": IntentSpec(
-        name="deploy_frontend",
-        description="Deploy the frontend at a tag or commit to an environment; deploy the backend first.",
-        parameters={
-            "type": "object",
-            "properties": {
-                "tag": {
-                    "type": "string",
-                    "minLength": 1,
-                    "description": "A release tag such as v1.4.2, or a full commit SHA.",
-                },
-                "environment": {"type": "string", "enum": ["staging", "production"]},
-            },
-            "required": ["tag", "environment"],
-            "additionalProperties": False,
-        },
-    ),
-    "check_health": IntentSpec(
-        name="check_health",
-        description="Check the health endpoint and error rate of an environment after a deploy.",
-        parameters={
-            "type": "object",
-            "properties": {"environment": {"type": "string", "enum": ["staging", "production"]}},
-            "required": ["environment"],
-            "additionalProperties": False,
-        },
-    ),
-    "rollback": IntentSpec(
-        name="rollback",
-        description="Roll an environment back to the release it ran before the last deploy.",
-        parameters={
-            "type": "object",
-            "properties": {
-                "environment": {"type": "string", "enum": ["staging", "production"]},
-                "confirmed": {
-                    "type": "boolean",
-                    "default": False,
-                    "description": "Whether the user already asked for the rollback.",
-                },
-            },
-            "required": ["environment"],
-            "additionalProperties": False,
-        },
-    ),
-    "request_more_information": IntentSpec(
-        name="request_more_information",
-        description="Ask the user which tag, commit or environment they mean when the request is unclear.",
-        parameters={
-            "type": "object",
-            "properties": {"message": {"type": "string"}},
-            "required": ["message"],
-            "additionalProperties": False,
-        },
-    ),
-    "done_for_now": IntentSpec(
-        name="done_for_now",
-        description="Report what was deployed where, or why nothing was.",
-        parameters={
-            "type": "object",
-            "properties": {"message": {"type": "string"}},
-            "required": ["message"],
-            "additionalProperties": False,
-        },
-    ),
-}
-"""Each intent as the model sees it: name, description and the JSON Schema of its args."""
-
 HUMAN_ANSWERS: dict[str, tuple[str, ...]] = {}
 """The answers a person may give to each yes/no or multiple-choice contact."""
+
+INTENTS: Mapping[str, IntentSpec] = IntentSpecs(
+    ListGitTags,
+    ListRecentCommits,
+    DeployBackend,
+    DeployFrontend,
+    CheckHealth,
+    Rollback,
+    RequestMoreInformation,
+    DoneForNow,
+    answers=HUMAN_ANSWERS,
+)
+"""Each intent as the model sees it, derived from its class above (docstring, fields) on first use."""
 
 INTENTS_BY_STATE: dict[str | None, tuple[str, ...]] = {
     "planning": (

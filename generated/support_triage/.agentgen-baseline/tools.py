@@ -7,9 +7,10 @@ Schemas; `NextStep` is their union, discriminated on `intent`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from agentgen.runtime import IntentSpec
+from agentgen.runtime import IntentSpec, IntentSpecs
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, TypeAdapter
 
 
@@ -18,6 +19,7 @@ class Money(BaseModel):
 
     model_config = ConfigDict(
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     amount: Annotated[float, Field(ge=0.0)]
     """In the currency's main unit, e.g. 12.50."""
@@ -27,6 +29,7 @@ class Money(BaseModel):
 class Customer(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     customer_id: Annotated[str, Field(pattern="^cus_[A-Za-z0-9]+$")]
     email: EmailStr
@@ -37,6 +40,7 @@ class Customer(BaseModel):
 class Order(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     order_id: Annotated[str, Field(pattern="^ord_[A-Za-z0-9]+$")]
     status: Literal["paid", "shipped", "delivered", "cancelled", "refunded"]
@@ -52,6 +56,7 @@ class LookupCustomer(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     intent: Literal["lookup_customer"]
     customer_id: str = ""
@@ -66,6 +71,7 @@ class ListOrders(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     intent: Literal["list_orders"]
     customer_id: Annotated[str, Field(pattern="^cus_[A-Za-z0-9]+$")]
@@ -78,6 +84,7 @@ class IssueRefund(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     intent: Literal["issue_refund"]
     order_id: Annotated[str, Field(pattern="^ord_[A-Za-z0-9]+$")]
@@ -92,6 +99,7 @@ class TagTicket(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     intent: Literal["tag_ticket"]
     tag: Literal["billing", "shipping", "damaged_item", "account", "other"]
@@ -104,6 +112,7 @@ class ChooseResolution(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     intent: Literal["choose_resolution"]
     question: str
@@ -116,6 +125,7 @@ class AskCustomer(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     intent: Literal["ask_customer"]
     message: str
@@ -127,6 +137,7 @@ class ResolveTicket(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     intent: Literal["resolve_ticket"]
     summary: Annotated[str, Field(min_length=1)]
@@ -139,6 +150,7 @@ class StateFields(BaseModel):
 
     model_config = ConfigDict(
         populate_by_name=True,
+        use_attribute_docstrings=True,
     )
     customer_id: str = ""
     ticket_tag: Literal["", "billing", "shipping", "damaged_item", "account", "other"] = ""
@@ -161,144 +173,22 @@ NextStep = Annotated[
 
 NEXT_STEP: TypeAdapter[NextStep] = TypeAdapter(NextStep)
 
-INTENTS: dict[str, IntentSpec] = {
-    "lookup_customer": IntentSpec(
-        name="lookup_customer",
-        description="Find a customer by their id or by the email address on the ticket.",
-        parameters={
-            "type": "object",
-            "properties": {
-                "customer_id": {
-                    "type": "string",
-                    "default": "",
-                    "description": "The id, like cus_8f3k2; empty to search by email.",
-                },
-                "email": {
-                    "type": "string",
-                    "default": "",
-                    "description": "The email address; empty to search by id.",
-                },
-            },
-            "additionalProperties": False,
-        },
-    ),
-    "list_orders": IntentSpec(
-        name="list_orders",
-        description="List a customer's orders, newest first.",
-        parameters={
-            "type": "object",
-            "properties": {
-                "customer_id": {"type": "string", "pattern": "^cus_[A-Za-z0-9]+$"},
-                "status": {
-                    "type": "string",
-                    "enum": ["any", "paid", "shipped", "delivered", "cancelled", "refunded"],
-                    "default": "any",
-                },
-            },
-            "required": ["customer_id"],
-            "additionalProperties": False,
-        },
-    ),
-    "issue_refund": IntentSpec(
-        name="issue_refund",
-        description="Refund part or all of an order to the customer's original payment method.",
-        parameters={
-            "type": "object",
-            "properties": {
-                "order_id": {"type": "string", "pattern": "^ord_[A-Za-z0-9]+$"},
-                "amount": {"$ref": "#/$defs/Money"},
-                "reason": {
-                    "type": "string",
-                    "minLength": 10,
-                    "description": "Why, in a sentence the customer may read.",
-                },
-            },
-            "required": ["order_id", "amount", "reason"],
-            "additionalProperties": False,
-            "$defs": {
-                "Money": {
-                    "type": "object",
-                    "description": "An amount of money in one currency.",
-                    "required": ["amount", "currency"],
-                    "properties": {
-                        "amount": {
-                            "type": "number",
-                            "minimum": 0,
-                            "description": "In the currency's main unit, e.g. 12.50.",
-                        },
-                        "currency": {"type": "string", "enum": ["EUR", "USD", "GBP"]},
-                    },
-                }
-            },
-        },
-    ),
-    "tag_ticket": IntentSpec(
-        name="tag_ticket",
-        description="Tag the ticket so that it reaches the right team.",
-        parameters={
-            "type": "object",
-            "properties": {
-                "tag": {
-                    "type": "string",
-                    "enum": ["billing", "shipping", "damaged_item", "account", "other"],
-                },
-                "priority": {
-                    "type": "string",
-                    "enum": ["low", "normal", "urgent"],
-                    "default": "normal",
-                },
-            },
-            "required": ["tag"],
-            "additionalProperties": False,
-        },
-    ),
-    "choose_resolution": IntentSpec(
-        name="choose_resolution",
-        description="Ask a support lead to choose how to resolve a ticket the policy does not cover. (the person answers one of: full refund, partial refund, replacement, no action)",
-        parameters={
-            "type": "object",
-            "properties": {"question": {"type": "string"}, "order_id": {"type": "string"}},
-            "required": ["question", "order_id"],
-            "additionalProperties": False,
-        },
-    ),
-    "ask_customer": IntentSpec(
-        name="ask_customer",
-        description="Ask the customer for a missing order number, a photo of the damage, or details.",
-        parameters={
-            "type": "object",
-            "properties": {"message": {"type": "string"}},
-            "required": ["message"],
-            "additionalProperties": False,
-        },
-    ),
-    "resolve_ticket": IntentSpec(
-        name="resolve_ticket",
-        description="Close the ticket with a short summary for the customer and the team.",
-        parameters={
-            "type": "object",
-            "properties": {
-                "summary": {
-                    "type": "string",
-                    "minLength": 1,
-                    "description": "What was done, for the customer.",
-                },
-                "category": {
-                    "type": "string",
-                    "enum": ["refunded", "replaced", "answered", "escalated", "no_action"],
-                },
-            },
-            "required": ["summary", "category"],
-            "additionalProperties": False,
-        },
-    ),
-}
-"""Each intent as the model sees it: name, description and the JSON Schema of its args."""
-
 HUMAN_ANSWERS: dict[str, tuple[str, ...]] = {
     "choose_resolution": ("full refund", "partial refund", "replacement", "no action"),
 }
 """The answers a person may give to each yes/no or multiple-choice contact."""
+
+INTENTS: Mapping[str, IntentSpec] = IntentSpecs(
+    LookupCustomer,
+    ListOrders,
+    IssueRefund,
+    TagTicket,
+    ChooseResolution,
+    AskCustomer,
+    ResolveTicket,
+    answers=HUMAN_ANSWERS,
+)
+"""Each intent as the model sees it, derived from its class above (docstring, fields) on first use."""
 
 INTENTS_BY_STATE: dict[str | None, tuple[str, ...]] = {
     None: (
