@@ -23,13 +23,13 @@ from ._models import (
     ModelRequest,
     ScriptedModel,
     ScriptExhausted,
-    resolve_model,
 )
 from ._openai import OpenAIModel
 from ._parsing import StepError, parse_step
 from ._postgres import PostgresStore
 from ._provider import ModelUnavailable
 from ._refusals import IncompatibleThread, ResponseRefused
+from ._resolve import resolve_model
 from ._sqlite import SqliteStore
 from ._stores import MemoryStore, Store, ThreadConflict, ThreadNotFound
 from ._urls import default_store, store_from_url

@@ -99,12 +99,3 @@ class ModelConfig:
     timeout_s: float = 60.0
     max_retries: int = 2
     fallback: tuple[str, ...] = ()
-
-
-def resolve_model(model: Model | None, config: ModelConfig) -> Model:
-    """The given model, else the one `config` and the environment describe (see `_resolve`)."""
-    if model is not None:
-        return model
-    from ._resolve import build_model  # here, not at the top: the adapters import this module
-
-    return build_model(config)

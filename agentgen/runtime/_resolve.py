@@ -36,6 +36,11 @@ class _Target:
     api_key_env: str | None
 
 
+def resolve_model(model: Model | None, config: ModelConfig) -> Model:
+    """The given model, else the one `config` and the environment describe."""
+    return model if model is not None else build_model(config)
+
+
 def build_model(config: ModelConfig) -> Model:
     """The configured model, wrapped in a FallbackModel when the spec lists fallbacks."""
     first = _first(config)
