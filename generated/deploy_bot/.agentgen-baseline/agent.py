@@ -7,6 +7,7 @@ ask the model for the next step, then handle it in a `match` with one case per i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -140,6 +141,11 @@ class _Run:
     def state(self) -> AgentState:
         return self.thread.state
 
+    @functools.cached_property
+    def variables(self) -> PromptVars:
+        """The launch vars, typed; read once, as `thread_started` is the only event that sets them."""
+        return PromptVars.model_validate(self.state.vars)
+
     async def record(self, event: Event) -> None:
         """Fold one event into the state, append it durably, then keep both."""
         state = reduce(
@@ -169,7 +175,7 @@ class _Run:
     async def next_step(self) -> NextStep | None:
         """Ask the model; a bad answer becomes an error event and None."""
         allowed = INTENTS_BY_STATE[self.state.current_state]
-        variables = PromptVars.model_validate(self.state.vars).model_dump()
+        variables = self.variables.model_dump()
         request = ModelRequest(
             system=render_system(**variables),
             prompt=render_next_step(self.context.text(), self.state.current_state, **variables),
@@ -264,8 +270,8 @@ class _Run:
 
     def tool_context(self, call_id: str) -> ToolContext[Any]:
         """What a handler may know about its call (it gets a copy of the state)."""
-        variables = PromptVars.model_validate(self.state.vars)
-        return ToolContext(self.thread.id, call_id, self.state.model_copy(), variables, self.deps)
+        state = self.state.model_copy()
+        return ToolContext(self.thread.id, call_id, state, self.variables, self.deps)
 
     async def record_tool_error(self, started: ToolCallEvent, error: Exception) -> None:
         """A failed call as one short error event the model sees next."""
