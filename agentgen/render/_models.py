@@ -1,36 +1,80 @@
-"""Pydantic models of the intents and named types, through datamodel-code-generator."""
+"""Pydantic models of the intents and named types, through datamodel-code-generator's parser."""
 
 from __future__ import annotations
 
 import ast
+import gc
 import json
 import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from datamodel_code_generator import generate
-from datamodel_code_generator.enums import DataModelType, InputFileType
+from datamodel_code_generator.enums import DataModelType
 from datamodel_code_generator.format import PythonVersion
+from datamodel_code_generator.imports import Import
+from datamodel_code_generator.model import get_data_model_types
+from datamodel_code_generator.model.base import DataModel, DataModelFieldBase
 from datamodel_code_generator.parser import LiteralType
+from datamodel_code_generator.parser.jsonschema import JsonSchemaParser
 
 from agentgen.ir import AgentIR, Intent, is_nullable
 from agentgen.render._descriptions import Descriptions
 from agentgen.spec.names import GENERATED_CLASSES
 
 STATE_FIELDS_CLASS = "StateFields"
+# What the parser prints between two classes, as `generate()` does.
+CLASS_SEPARATOR = "\n\n\n"
+# Parsing allocates many small objects that all live until the end: collect less often.
+YOUNG_GC_THRESHOLD = 100_000
 
 
 @dataclass(frozen=True)
 class ModelsCode:
-    """Class definitions, the imports they need, and each class's JSON name -> attribute."""
+    """The printed classes, their imports and fields; the field types of the hidden ones too."""
 
-    body: str
-    imports: dict[str, tuple[str, ...]]
-    attributes: dict[str, dict[str, str]]
+    body: str  # the class definitions, without the hidden classes
+    imports: dict[str, tuple[str, ...]]  # module -> names, what `body` needs
+    attributes: dict[str, dict[str, str]]  # printed class -> JSON name -> Python attribute
+    # Every class, hidden ones included -> attribute -> its type as printed, without
+    # `Annotated[...]` (but `str` where a field named `str` has the class print `str_aliased`).
+    field_types: dict[str, dict[str, str]]
 
 
-def build_models(ir: AgentIR) -> ModelsCode:
-    """Run datamodel-code-generator on the named types and one object schema per intent."""
+@dataclass(frozen=True)
+class _Class:
+    """What one class imports and declares, read off its data model."""
+
+    name: str
+    imports: tuple[tuple[str, str], ...]  # (module, name as imported)
+    attributes: dict[str, str]
+    field_types: dict[str, str]
+    model_defaults: dict[str, str]  # attribute -> the dict literal a model-typed field defaults to
+
+
+def build_models(ir: AgentIR, hidden: Mapping[str, dict[str, Any]] | None = None) -> ModelsCode:
+    """Models of the named types and intents; `hidden` object schemas are typed, not printed."""
+    definitions = _definitions(ir)
+    extra = dict(hidden or {})
+    if clashes := sorted(set(extra) & set(definitions)):
+        raise ValueError(f"hidden definitions named like the spec's classes: {clashes}")
+    every = {**definitions, **extra}  # hidden last: the spec's classes get their names first
+    descriptions = Descriptions(every)
+    block, body, classes = _parse({"$defs": descriptions.hide(every)}, set(every), set(extra))
+    missing = sorted(set(every) - {found.name for found in classes} - set(ir.types))
+    assert not missing, f"datamodel-code-generator renamed {missing}"
+    return ModelsCode(
+        body=descriptions.restore(body),
+        imports=_needed_imports(_printed_imports(block), classes, set(extra)),
+        attributes={found.name: found.attributes for found in classes if found.name not in extra},
+        field_types={found.name: found.field_types for found in classes},
+    )
+
+
+def _definitions(ir: AgentIR) -> dict[str, Any]:
+    """The named types, one object schema per intent, and the state fields, by class name."""
     definitions: dict[str, Any] = dict(ir.types)
     for intent in ir.intents:
         definitions[intent.class_name] = _intent_schema(intent)
@@ -41,31 +85,56 @@ def build_models(ir: AgentIR) -> ModelsCode:
             "properties": {field.name: field.schema for field in ir.state_fields},
             "required": [field.name for field in ir.state_fields if "default" in field.schema],
         }
-    descriptions = Descriptions(definitions)
-    code = _generate({"$defs": descriptions.hide(definitions)}, set(definitions))
-    models = _split(descriptions.restore(_typed_model_defaults(code)))
-    missing = sorted(set(definitions) - set(models.attributes) - set(ir.types))
-    assert not missing, f"datamodel-code-generator renamed {missing}"
-    return models
+    return definitions
 
 
-def _generate(schema: dict[str, Any], own: set[str]) -> str:
-    """datamodel-code-generator's pydantic v2 models of every definition of `schema`."""
+def _parse(
+    schema: dict[str, Any], own: set[str], hidden: set[str]
+) -> tuple[str, str, list[_Class]]:
+    """The printed import block, the printed classes but the hidden ones, and every class."""
+    parser = _parser(schema, own)
+    try:
+        with _fewer_collections():
+            # With its imports: without `from __future__ import annotations` it quotes names.
+            code = parser.parse()
+            assert isinstance(code, str), "datamodel-code-generator split the models into modules"
+            models: list[DataModel] = list(parser.results)
+            names = {model.class_name for model in models}
+            classes = [_class(model, names) for model in models]
+            first, edits = models[0].render(), _edits(models, classes, hidden)
+    finally:
+        parser.dispose()  # the data models point at each other: let them go now
+    block, printed = _split_imports(code, first)
+    return block, _edited(printed, edits, hidden), classes
 
-    def class_name(name: str) -> str:
-        # Our own definitions keep their names: the templates import them by these names.
-        return name if name in own else _avoid_generated_names(name)
 
-    code = generate(
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Raise the young generation's collection threshold for a while, as `generate()` does."""
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], YOUNG_GC_THRESHOLD), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+
+
+def _parser(schema: dict[str, Any], own: set[str]) -> JsonSchemaParser:
+    """The parser of `schema`, with the options `generate()` used to pass it for us."""
+    types = get_data_model_types(DataModelType.PydanticV2BaseModel, PythonVersion.PY_311)
+    return JsonSchemaParser(
         json.dumps(schema),
-        input_file_type=InputFileType.JsonSchema,
-        output_model_type=DataModelType.PydanticV2BaseModel,
+        data_model_type=types.data_model,
+        data_model_root_type=types.root_model,
+        data_model_field_type=types.field_model,
+        data_type_manager_type=types.data_type_manager,
+        dump_resolve_reference_action=types.dump_resolve_reference_action,
+        known_third_party=types.known_third_party,
         target_python_version=PythonVersion.PY_311,
         snake_case_field=True,
         use_annotated=True,
         use_standard_collections=True,
         use_union_operator=True,
-        disable_timestamp=True,
         field_constraints=True,
         use_schema_description=True,
         use_field_description=True,
@@ -77,10 +146,114 @@ def _generate(schema: dict[str, Any], own: set[str]) -> str:
         skip_root_model=True,
         allow_population_by_field_name=True,
         formatters=[],
-        custom_class_name_generator=class_name,
+        custom_class_name_generator=partial(_class_name, frozenset(own)),
     )
-    assert isinstance(code, str)
-    return code
+
+
+def _class_name(own: frozenset[str], name: str) -> str:
+    """Our own definitions keep their names: the templates import them by these names."""
+    return name if name in own else _avoid_generated_names(name)
+
+
+def _class(model: DataModel, classes: set[str]) -> _Class:
+    """What one data model imports and declares; `classes` are the module's classes."""
+    fields = {_attribute(model, field): field for field in model.fields}
+    return _Class(
+        name=model.class_name,
+        imports=tuple((i.from_, _imported(i)) for i in model.imports if i.from_ is not None),
+        attributes={_json_name(field, name): name for name, field in fields.items()},
+        field_types={name: field.type_hint for name, field in fields.items()},
+        model_defaults={
+            name: field.represented_default
+            for name, field in fields.items()
+            if isinstance(field.default, dict) and field.type_hint in classes
+        },
+    )
+
+
+def _attribute(model: DataModel, field: DataModelFieldBase) -> str:
+    """The Python attribute a field is printed as (a root model's one field is `root`)."""
+    if model.IS_ROOT_MODEL:
+        return "root"
+    assert field.name is not None, f"a field of {model.class_name} has no name"
+    return field.name
+
+
+def _json_name(field: DataModelFieldBase, attribute: str) -> str:
+    """The name the field has in JSON: its `Field(alias=...)`, else its attribute."""
+    return attribute if attribute == "root" or field.alias is None else field.alias
+
+
+def _imported(item: Import) -> str:
+    """A name as `from module import ...` lists it, `date as date_aliased` included."""
+    return item.import_ if item.alias is None else f"{item.import_} as {item.alias}"
+
+
+def _edits(models: list[DataModel], classes: list[_Class], hidden: set[str]) -> dict[str, str]:
+    """The text of each class the body changes -> its new text ("" to cut it out)."""
+    # Only these classes are rendered again, to be found in the printed code.
+    edits: dict[str, str] = {}
+    for model, found in zip(models, classes, strict=True):
+        if found.name in hidden or found.model_defaults:
+            text = model.render()
+            edits[text] = "" if found.name in hidden else _with_model_defaults(text, found)
+    return edits
+
+
+def _split_imports(code: str, first: str) -> tuple[str, str]:
+    """The printed module's import block, and the rest from its `first` class on."""
+    start = (CLASS_SEPARATOR + code).find(CLASS_SEPARATOR + first)
+    assert start >= 0, "the first class is not printed as its data model renders"
+    return code[:start], code[start:]
+
+
+def _edited(code: str, edits: dict[str, str], hidden: set[str]) -> str:
+    """`code` with each class text of `edits` replaced ("": cut out), hidden classes' calls too."""
+    padded = CLASS_SEPARATOR + code
+    for text, replacement in edits.items():
+        printed = CLASS_SEPARATOR + text
+        assert padded.count(printed) == 1, "a class is not printed as its data model renders"
+        padded = padded.replace(printed, CLASS_SEPARATOR + replacement if replacement else "")
+    # After the classes come `Model.model_rebuild()` calls, which only the printed code lists.
+    kept = (line for line in padded.split("\n") if line.split(".")[0] not in hidden)
+    return "\n".join(kept).removeprefix(CLASS_SEPARATOR).rstrip("\n") + "\n"
+
+
+def _with_model_defaults(text: str, found: _Class) -> str:
+    """`x: Money = {"amount": 0}` type-checks as `x: Money = Money.model_validate({...})`."""
+    lines = text.split("\n")
+    for attribute, literal in found.model_defaults.items():
+        start, end = f"    {attribute}: ", f" = {literal}"
+        wrapped = f" = {found.field_types[attribute]}.model_validate({literal})"
+        for row, line in enumerate(lines):
+            if line.startswith(start) and line.endswith(end):
+                lines[row] = line.removesuffix(end) + wrapped
+    return "\n".join(lines)
+
+
+def _printed_imports(block: str) -> list[tuple[str, str]]:
+    """(module, name as imported) of each `from module import name` of the import block."""
+    # The printed block is the only full list: for a field named `str`, the parser imports
+    # `from builtins import str as str_aliased` for the module, and no data model lists it.
+    return [
+        (node.module, item.name if item.asname is None else f"{item.name} as {item.asname}")
+        for node in ast.parse(block).body
+        if isinstance(node, ast.ImportFrom) and node.module and node.module != "__future__"
+        for item in node.names
+    ]
+
+
+def _needed_imports(
+    printed: list[tuple[str, str]], classes: list[_Class], hidden: set[str]
+) -> dict[str, tuple[str, ...]]:
+    """Module -> names, of the printed imports a printed class or the module itself needs."""
+    declared = {item for found in classes for item in found.imports}
+    needed = {item for found in classes if found.name not in hidden for item in found.imports}
+    names: dict[str, list[str]] = {}
+    for module, name in printed:
+        if (module, name) in needed or (module, name) not in declared:
+            names.setdefault(module, []).append(name)
+    return {module: tuple(imported) for module, imported in names.items()}
 
 
 def _intent_schema(intent: Intent) -> dict[str, Any]:
@@ -102,66 +275,3 @@ def _avoid_generated_names(name: str) -> str:
     """PascalCase class names; a nested `thread` object must not shadow the package's `Thread`."""
     pascal = "".join(part[:1].upper() + part[1:] for part in re.split(r"[_\W]+", name) if part)
     return f"{pascal}Model" if pascal in GENERATED_CLASSES else pascal
-
-
-def _split(code: str) -> ModelsCode:
-    """Separate the import block from the classes and index each class's fields."""
-    tree = ast.parse(code)
-    imports: dict[str, tuple[str, ...]] = {}
-    first_class_line = len(code.splitlines()) + 1
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.module and node.module != "__future__":
-            imports[node.module] = tuple(alias.name for alias in node.names)
-        elif not isinstance(node, ast.ImportFrom | ast.Import | ast.Expr):
-            first_class_line = min(first_class_line, node.lineno)
-    lines = code.splitlines()[first_class_line - 1 :]
-    classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]
-    attributes = {node.name: _field_names(node) for node in classes}
-    return ModelsCode("\n".join(lines) + "\n", imports, attributes)
-
-
-def _field_names(node: ast.ClassDef) -> dict[str, str]:
-    """JSON name -> Python attribute, reading `Field(alias=...)` where there is one."""
-    names = {}
-    for item in node.body:
-        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
-            attribute = item.target.id
-            names[_alias(item) or attribute] = attribute
-    return names
-
-
-def _alias(item: ast.AnnAssign) -> str | None:
-    for call in ast.walk(item):
-        if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "Field":
-            for keyword in call.keywords:
-                if keyword.arg == "alias" and isinstance(keyword.value, ast.Constant):
-                    return str(keyword.value.value)
-    return None
-
-
-def _typed_model_defaults(code: str) -> str:
-    """`x: Money = {"amount": 0}` type-checks as `x: Money = Money.model_validate({...})`."""
-    tree = ast.parse(code)
-    classes = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
-    lines = code.splitlines()
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.AnnAssign) and isinstance(node.value, ast.Dict)):
-            continue
-        model = _model_of(node.annotation, classes)
-        if model is None or node.value.end_lineno != node.value.lineno:
-            continue
-        row = node.value.lineno - 1
-        start, end = node.value.col_offset, node.value.end_col_offset or 0
-        literal = lines[row][start:end]
-        lines[row] = f"{lines[row][:start]}{model}.model_validate({literal}){lines[row][end:]}"
-    return "\n".join(lines) + "\n"
-
-
-def _model_of(annotation: ast.expr, classes: set[str]) -> str | None:
-    """The model class a field is annotated with, directly or as `Annotated[Model, ...]`."""
-    if isinstance(annotation, ast.Name) and annotation.id in classes:
-        return annotation.id
-    if isinstance(annotation, ast.Subscript) and getattr(annotation.value, "id", "") == "Annotated":
-        first = annotation.slice.elts[0] if isinstance(annotation.slice, ast.Tuple) else None
-        return _model_of(first, classes) if first is not None else None
-    return None

@@ -6,12 +6,20 @@ Nothing here is specific to one agent.
 from __future__ import annotations
 
 from ._anthropic import AnthropicModel
+from ._base import AgentgenError
 from ._calls import run_handler, takes_context
 from ._describe import describe_thread, parse_var
 from ._errors import compact_error
 from ._fallback import FallbackModel
 from ._handlers import HandlerNotImplemented, call_handler, json_ready
-from ._http import HttpError, check_auth, json_error, post_callback, read_json_object
+from ._http import (
+    HttpError,
+    agentgen_error_response,
+    check_auth,
+    json_error,
+    post_callback,
+    read_json_object,
+)
 from ._ids import new_id
 from ._intents import IntentSpecs, args_schema, intent_spec
 from ._models import (
@@ -36,6 +44,7 @@ from ._urls import default_store, store_from_url
 from ._yaml import to_yaml
 
 __all__ = [
+    "AgentgenError",
     "AnthropicModel",
     "FallbackModel",
     "HandlerNotImplemented",
@@ -60,6 +69,7 @@ __all__ = [
     "Store",
     "ThreadConflict",
     "ThreadNotFound",
+    "agentgen_error_response",
     "args_schema",
     "call_handler",
     "check_auth",

@@ -9,8 +9,10 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
+from ._base import AgentgenError
 
-class HandlerNotImplemented(NotImplementedError):
+
+class HandlerNotImplemented(AgentgenError, NotImplementedError):
     """The handlers given have no function for a tool."""
 
     def __init__(self, name: str) -> None:

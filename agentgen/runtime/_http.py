@@ -12,23 +12,37 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from ._base import AgentgenError
+
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 _log = logging.getLogger("agentgen.http")
 
 
-class HttpError(Exception):
+class HttpError(AgentgenError):
     """A request that gets a JSON error response with this status."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
-        self.status = status
+        self.http_status = status
         self.message = message
+
+    @property
+    def status(self) -> int:
+        """The response's status (the same as `http_status`)."""
+        return self.http_status
 
 
 def json_error(status: int, message: str) -> JSONResponse:
     """`{"error": message}` with the status; 401 also says how to authenticate."""
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+async def agentgen_error_response(request: Request, error: AgentgenError) -> JSONResponse:
+    """The app's handler for every runtime error: `{"error": str(error)}` with its http_status."""
+    if error.http_status == 500:  # a bug (not a refusal or an outage): keep its traceback
+        _log.error("%s %s failed", request.method, request.url.path, exc_info=error)
+    return json_error(error.http_status, str(error))
 
 
 def check_auth(request: Request) -> None:

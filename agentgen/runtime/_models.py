@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias
 
+from ._base import AgentgenError
+
 
 @dataclass(frozen=True)
 class IntentSpec:
@@ -38,12 +40,14 @@ class Model(Protocol):
         ...
 
 
-class ScriptExhausted(RuntimeError):
+class ScriptExhausted(AgentgenError, RuntimeError):
     """A ScriptedModel was asked for more steps than it was given."""
 
 
-class ModelNotConfigured(RuntimeError):
+class ModelNotConfigured(AgentgenError, RuntimeError):
     """No model was passed and none can be built from the spec's configuration."""
+
+    http_status = 503
 
 
 class ScriptedModel:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Generic, Literal, Protocol, TypeVar
 from urllib.parse import urlsplit
 
+from ._base import AgentgenError
 from ._errors import one_line
 from ._models import ModelNotConfigured
 
@@ -40,8 +41,10 @@ LOOPBACK_KEY = "no-key-needed-on-loopback"
 """Sent to a local server (127.0.0.1, localhost) when no key is set: local servers ignore it."""
 
 
-class ModelUnavailable(RuntimeError):
+class ModelUnavailable(AgentgenError, RuntimeError):
     """No model answered: every endpoint failed, timed out or sent something unreadable."""
+
+    http_status = 503
 
 
 class PerLoop(Generic[C]):

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from ._base import AgentgenError
 
-class ResponseRefused(ValueError):
+
+class ResponseRefused(AgentgenError, ValueError):
     """A response that does not fit the thread (wrong call_id, nothing pending); nothing changed."""
 
+    http_status = 409
 
-class IncompatibleThread(RuntimeError):
+
+class IncompatibleThread(AgentgenError, RuntimeError):
     """A thread written by another spec version, which this agent cannot read."""
+
+    http_status = 409

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from ._base import AgentgenError
 
-class ThreadNotFound(LookupError):
+
+class ThreadNotFound(AgentgenError, LookupError):
     """No events are stored for this thread."""
+
+    http_status = 404
 
     def __init__(self, thread_id: str) -> None:
         super().__init__(f"no thread '{thread_id}'")
         self.thread_id = thread_id
 
 
-class ThreadConflict(RuntimeError):
+class ThreadConflict(AgentgenError, RuntimeError):
     """An append that does not extend the thread by exactly one event; nothing was written."""
+
+    http_status = 409
 
 
 class Store(Protocol):

@@ -28,7 +28,7 @@ PACKAGE_NAMES = frozenset(
         "MAX_CONSECUTIVE_ERRORS", "MAX_TURNS", "MODEL", "NEXT_STEP", "STATE_INSTRUCTIONS",
         "SYSTEM", "TRANSITIONS", "VERSION",
         # imported from the runtime, the standard library, pydantic and starlette
-        "IncompatibleThread", "IntentSpec", "IntentSpecs", "Model", "ModelConfig",
+        "AgentgenError", "IncompatibleThread", "IntentSpec", "IntentSpecs", "Model", "ModelConfig",
         "ModelNotConfigured", "ModelRequest", "ModelUnavailable", "ResponseRefused",
         "StepError", "Store", "ThreadConflict", "ThreadNotFound",
         "Annotated", "Any", "Awaitable", "Callable", "Generic", "Iterable", "Literal",
@@ -44,7 +44,7 @@ PACKAGE_NAMES = frozenset(
 TRIGGER_NAMES = frozenset(
     {
         "ApprovalBody", "HumanResponseBody", "LaunchBody", "PersonResponse", "ResponseBody",
-        "ResumeBody", "UserMessageBody", "HttpError", "JSONResponse", "Request", "Route",
+        "ResumeBody", "UserMessageBody", "JSONResponse", "Request", "Route",
         "Starlette",
     }
 )  # fmt: skip

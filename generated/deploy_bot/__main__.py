@@ -15,16 +15,7 @@ import argparse
 import asyncio
 import sys
 
-from agentgen.runtime import (
-    IncompatibleThread,
-    ModelNotConfigured,
-    ModelUnavailable,
-    ResponseRefused,
-    ThreadConflict,
-    ThreadNotFound,
-    describe_thread,
-    parse_var,
-)
+from agentgen.runtime import AgentgenError, describe_thread, parse_var
 
 from .agent import VERSION, launch, resume
 from .context import render_thread
@@ -32,15 +23,6 @@ from .events import Approval, HumanResponse, Response, UserMessage
 from .http import thread_json
 from .state import Thread
 from .threads import load_thread
-
-_FAILURES = (
-    IncompatibleThread,
-    ModelNotConfigured,
-    ModelUnavailable,
-    ResponseRefused,
-    ThreadConflict,
-    ThreadNotFound,
-)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(arguments.host, arguments.port)
     try:
         thread = asyncio.run(_run(arguments))
-    except _FAILURES as error:
+    except AgentgenError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     if arguments.command == "show":

@@ -18,18 +18,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from agentgen.runtime import (
-    HttpError,
-    IncompatibleThread,
+    AgentgenError,
     Model,
-    ModelNotConfigured,
-    ModelUnavailable,
-    ResponseRefused,
     Store,
-    ThreadConflict,
-    ThreadNotFound,
+    agentgen_error_response,
     check_auth,
     default_store,
-    json_error,
     post_callback,
     read_json_object,
 )
@@ -176,10 +170,6 @@ async def _reply(thread: Thread, callback_url: str | None, status: int = 200) ->
     return JSONResponse(payload, status_code=status)
 
 
-async def _http_error(request: Request, error: HttpError) -> Response:
-    return json_error(error.status, error.message)
-
-
 async def _invalid(request: Request, error: ValidationError) -> Response:
     problems = [
         {"loc": [str(part) for part in e["loc"]], "message": e["msg"]} for e in error.errors()
@@ -187,29 +177,9 @@ async def _invalid(request: Request, error: ValidationError) -> Response:
     return JSONResponse({"error": "invalid request", "problems": problems}, status_code=422)
 
 
-async def _not_found(request: Request, error: ThreadNotFound) -> Response:
-    return json_error(404, str(error))
-
-
-async def _conflict(request: Request, error: Exception) -> Response:
-    return json_error(409, str(error))
-
-
-async def _no_model(request: Request, error: Exception) -> Response:
-    """The model failed or is not configured; the thread is kept and can be resumed."""
-    return json_error(503, str(error))
-
-
-_ERRORS = {
-    HttpError: _http_error,
-    ValidationError: _invalid,
-    ThreadNotFound: _not_found,
-    ResponseRefused: _conflict,
-    ThreadConflict: _conflict,
-    IncompatibleThread: _conflict,
-    ModelUnavailable: _no_model,
-    ModelNotConfigured: _no_model,
-}
+# Every runtime error (not found, conflict, refused, model unavailable, ...) carries its own
+# http_status, so one handler answers them all; a bad request body is the only other case.
+_ERRORS = {AgentgenError: agentgen_error_response, ValidationError: _invalid}
 
 app = create_app()
 """The app with the spec's model and the default store."""

@@ -1,0 +1,9 @@
+"""The one base class of every error the runtime raises, and the HTTP status it maps to."""
+
+from __future__ import annotations
+
+
+class AgentgenError(Exception):
+    """An error the runtime raises; `http_status` is what the generated HTTP app answers."""
+
+    http_status: int = 500
