@@ -97,7 +97,7 @@ def make_store(kind: str, workdir: Path) -> Store:
 
 def tool_results(thread: Any) -> int:
     """How many add results the thread holds."""
-    return sum(1 for event in thread.events if type(event).__name__ == "ToolResultEvent")
+    return sum(1 for event in thread.events if event.type == "tool_result")
 
 
 def ms_per_step(agent: ModuleType, n: int, kind: str, workdir: Path) -> float:

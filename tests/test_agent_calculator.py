@@ -306,23 +306,20 @@ def test_a_sqlite_thread_continues_with_a_new_store_object(tmp_path: Path) -> No
 
 
 class WrongAdd:
-    """Handlers whose `add` returns what the `last_result: number` state field refuses."""
+    """Handlers whose `add` returns what its `returns = number` (and `last_result`) refuses."""
 
     def add(self, call: object) -> str:
         return "three"
 
 
-def test_a_result_a_state_field_refuses_is_the_handlers_error(tmp_path: Path) -> None:
+def test_a_result_its_type_refuses_is_the_handlers_error(tmp_path: Path) -> None:
     store = SqliteStore(str(tmp_path / "threads.db"))
     model = ScriptedModel([add(1, 2), done("gave up")])
     thread = asyncio.run(launch("1 + 2", model=model, store=store, handlers=WrongAdd()))
     assert thread.status == "done"
     [error] = [event for event in thread.events if isinstance(event, ErrorEvent)]
     assert (error.source, error.intent) == ("tool", "add")
-    assert error.message == (
-        "ValidationError: AgentState: last_result: "
-        "Input should be a valid number, unable to parse string as a number"
-    )
+    assert error.message == "ValidationError: AddResult: result: Input should be a valid number"
     assert not any(isinstance(event, ToolResultEvent) for event in thread.events)
     # nothing unreadable was stored: the thread loads again as it was
     reloaded = asyncio.run(load_thread(thread.id, store))

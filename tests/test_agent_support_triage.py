@@ -99,7 +99,7 @@ def test_a_refund_always_waits_for_approval_then_sets_the_state(store: MemorySto
     model.add(RESOLVE)
     thread = answer(thread, Approval(call_id=thread.pending.call_id, approved=True), model, store)
     assert thread.status == "done"
-    assert results(thread) == [("issue_refund", {"amount": 42.5, "currency": "EUR"})]
+    assert results(thread) == [("issue_refund", Money(amount=42.5, currency="EUR"))]
     assert thread.state.last_refund == Money(amount=42.5, currency="EUR")
     assert handlers.ORDERS["cus_ana"][0]["status"] == "refunded"
 

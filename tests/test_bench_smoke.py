@@ -42,7 +42,7 @@ def test_the_chain_ends_done_with_one_result_per_call(agent: ModuleType, tmp_pat
     assert run.thread.status == "done"
     assert ours.tool_results(run.thread) == 3
     events = run.thread.events
-    results = [event.result for event in events if type(event).__name__ == "ToolResultEvent"]
+    results = [event.result for event in events if event.type == "tool_result"]
     assert results == [1.0, 2.0, 3.0]
     assert len(asyncio.run(store.load(run.thread.id))) == len(run.thread.events)
     store.close()

@@ -451,13 +451,14 @@ def test_a_hand_made_event_this_agent_cannot_read_is_refused_clearly(store_url: 
     fails_cleanly(cli(store_url, "show", "thread_sqrt"), message)
 
 
-def test_a_stored_result_that_does_not_fit_the_state_is_refused_clearly(store_url: str) -> None:
+def test_a_stored_result_that_does_not_fit_its_type_is_refused_clearly(store_url: str) -> None:
     started = {"type": "thread_started", "version": VERSION, "vars": {}}
     call = {"type": "tool_call", "call_id": "call_1", "call": {"intent": "add", "a": 1, "b": 2}}
     result = {"type": "tool_result", "call_id": "call_1", "intent": "add", "result": "three"}
     write_thread(store_url, "thread_three", [started, call, result])
     message = (
-        "thread 'thread_three' cannot be read by this version of the calculator agent (state "
-        "field last_result: Input should be a valid number, unable to parse string as a number)"
+        "thread 'thread_three' cannot be read by this version of the calculator agent (event "
+        "2.tool_result.add.result: Input should be a valid number, unable to parse string as a "
+        "number)"
     )
     fails_cleanly(cli(store_url, "show", "thread_three"), message)

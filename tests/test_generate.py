@@ -277,7 +277,8 @@ def test_a_template_override_changes_only_its_file(tmp_path: Path) -> None:
         (
             "{{ agent.no_such_field }}",
             re.escape(
-                "template error: 'agentgen.ir.AgentIR object' has no attribute 'no_such_field'"
+                "template error: 'agentgen.ir._build.AgentIR object' "
+                "has no attribute 'no_such_field'"
             ),
         ),
         (

@@ -96,6 +96,7 @@ def test_an_edit_survives_a_new_tool(project: Path) -> None:
     assert result.stdout.splitlines() == [
         "updated generated/calculator/__init__.py",
         "merged (your edits kept) generated/calculator/agent.py",
+        "updated generated/calculator/events.py",
         "updated generated/calculator/handler_types.py",
         "added handler stubs to generated/calculator/handlers.py",
         "updated generated/calculator/tools.py",

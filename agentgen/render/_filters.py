@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jinja2
 
-from agentgen.ir import AgentIR, Intent
+from agentgen.ir import AgentIR, Intent, result_event_name
 from agentgen.render._literals import docstring, identifier, py, py_tuple
 from agentgen.render._models import ModelsCode
 from agentgen.render._prompts import text_literal
@@ -17,6 +17,9 @@ def install_filters(environment: jinja2.Environment, ir: AgentIR, models: Models
 
     def class_of(intent_name: str) -> str:
         return identifier(classes[intent_name])
+
+    def result_event_of(tool_name: str) -> str:
+        return identifier(result_event_name(tool_name))
 
     def attribute_of(intent_name: str, param: str) -> str:
         return identifier(models.attributes[classes[intent_name]][param])
@@ -33,6 +36,7 @@ def install_filters(environment: jinja2.Environment, ir: AgentIR, models: Models
         docstring=docstring,
         ident=identifier,
         class_of=class_of,
+        result_event_of=result_event_of,
         attribute_of=attribute_of,
         when_python=when_python,
     )

@@ -20,9 +20,8 @@ from datamodel_code_generator.model.base import DataModel, DataModelFieldBase
 from datamodel_code_generator.parser import LiteralType
 from datamodel_code_generator.parser.jsonschema import JsonSchemaParser
 
-from agentgen.ir import AgentIR, Intent, is_nullable
+from agentgen.ir import RESERVED_CLASS_NAMES, AgentIR, Intent, is_nullable
 from agentgen.render._descriptions import Descriptions
-from agentgen.spec.names import GENERATED_CLASSES
 
 STATE_FIELDS_CLASS = "StateFields"
 # What the parser prints between two classes, as `generate()` does.
@@ -274,4 +273,4 @@ def _intent_schema(intent: Intent) -> dict[str, Any]:
 def _avoid_generated_names(name: str) -> str:
     """PascalCase class names; a nested `thread` object must not shadow the package's `Thread`."""
     pascal = "".join(part[:1].upper() + part[1:] for part in re.split(r"[_\W]+", name) if part)
-    return f"{pascal}Model" if pascal in GENERATED_CLASSES else pascal
+    return f"{pascal}Model" if pascal in RESERVED_CLASS_NAMES else pascal

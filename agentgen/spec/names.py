@@ -13,45 +13,6 @@ from agentgen.diagnostics import clip
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 PASCAL_CASE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 
-# Every name the modules that see the spec's classes bind at module level beside them: the
-# package's own classes and constants, and what those modules import. tests/test_package_names.py
-# renders every template and fails when a template binds a name missing here.
-PACKAGE_NAMES = frozenset(
-    {
-        # the package's own
-        "AgentState", "Approval", "ApprovalEvent", "Context", "DepsT", "ErrorEvent",
-        "EscalationEvent", "Event", "Handlers", "HumanResponse", "HumanResponseEvent",
-        "NextStep", "Pending", "PromptVars", "Response", "StateFields", "Status", "Thread",
-        "ThreadPaused", "ThreadResumed", "ThreadStarted", "ToolCall", "ToolCallEvent",
-        "ToolContext", "ToolResultEvent", "UserMessage", "UserMessageEvent",
-        "DEFAULT_HANDLERS", "EVENT", "HUMAN_ANSWERS", "INTENTS", "INTENTS_BY_STATE",
-        "MAX_CONSECUTIVE_ERRORS", "MAX_TURNS", "MODEL", "NEXT_STEP", "STATE_INSTRUCTIONS",
-        "SYSTEM", "TRANSITIONS", "VERSION",
-        # imported from the runtime, the standard library, pydantic and starlette
-        "AgentgenError", "IncompatibleThread", "IntentSpec", "IntentSpecs", "Model", "ModelConfig",
-        "ModelNotConfigured", "ModelRequest", "ModelUnavailable", "ResponseRefused",
-        "StepError", "Store", "ThreadConflict", "ThreadNotFound",
-        "Annotated", "Any", "Awaitable", "Callable", "Generic", "Iterable", "Literal",
-        "Mapping", "Protocol", "TypeVar",
-        "BaseModel", "ConfigDict", "Field", "TypeAdapter", "ValidationError",
-        # what datamodel-code-generator may import into tools.py
-        "AnyUrl", "AwareDatetime", "Decimal", "EmailStr", "Enum", "IPv4Address", "IPv6Address",
-        "NaiveDatetime", "Optional", "RootModel", "UUID", "Union",
-    }
-)  # fmt: skip
-
-# What only http.py binds: it never imports the spec's classes, so a tool may share these.
-TRIGGER_NAMES = frozenset(
-    {
-        "ApprovalBody", "HumanResponseBody", "LaunchBody", "PersonResponse", "ResponseBody",
-        "ResumeBody", "UserMessageBody", "JSONResponse", "Request", "Route",
-        "Starlette",
-    }
-)  # fmt: skip
-
-# The names an intent's class, a named type or a state's union must not take.
-GENERATED_CLASSES = frozenset(name for name in PACKAGE_NAMES if name[:1].isupper())
-
 # Fields `AgentState` always has, and names pydantic models reserve; business state fields
 # must not take them.
 STATE_BUILTIN_FIELDS = frozenset(

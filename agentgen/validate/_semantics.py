@@ -8,10 +8,15 @@ from typing import Any, Literal
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
+from agentgen.ir import (
+    RESERVED_CLASS_NAMES,
+    RESERVED_TOOL_NAMES,
+    handler_type_name,
+    result_event_name,
+)
 from agentgen.spec.hints import did_you_mean
 from agentgen.spec.model import ApprovalWhen, Spec
 from agentgen.spec.names import (
-    GENERATED_CLASSES,
     INTENT_FIELD,
     RESERVED_FIELD_PREFIX,
     STATE_BUILTIN_FIELDS,
@@ -67,15 +72,18 @@ def _intent_names(spec: Spec) -> list[Problem]:
 def _class_names(spec: Spec) -> list[Problem]:
     problems = []
     for name in spec.types:
-        if name in GENERATED_CLASSES:
+        if name in RESERVED_CLASS_NAMES:
             message = f"type name '{name}' collides with a class every generated package defines"
             problems.append(
                 Problem(("types", name), "AG023", message, f"try '{name}Info'", at="key")
             )
     for name, path, kind in _intents(spec):
-        class_name = to_pascal(name)
         at: Literal["key", "value"] = "value" if kind == "done intent" else "key"
-        if class_name in GENERATED_CLASSES:
+        if kind == "tool" and name in RESERVED_TOOL_NAMES:
+            message = f"tool '{name}' would shadow '{name}' in handlers.py and in `Handlers`"
+            problems.append(Problem(path, "AG023", message, "choose another name", at=at))
+        class_name = to_pascal(name)
+        if class_name in RESERVED_CLASS_NAMES:
             message = (
                 f"{kind} '{name}' would generate class '{class_name}', "
                 "which the package already defines"
@@ -86,21 +94,26 @@ def _class_names(spec: Spec) -> list[Problem]:
                 f"{kind} '{name}' would generate class '{class_name}', which is also a named type"
             )
             problems.append(Problem(path, "AG023", message, "rename the tool or the type", at=at))
-    return problems + _state_union_names(spec)
+    return problems + _tool_class_names(spec)
 
 
-def _state_union_names(spec: Spec) -> list[Problem]:
-    """Each control-flow state gets a union class `<State>Step`; it must be a free name."""
-    taken = set(GENERATED_CLASSES) | set(spec.types)
-    taken |= {to_pascal(name) for name, _, _ in _intents(spec)}
+def _tool_class_names(spec: Spec) -> list[Problem]:
+    """Each tool also gets `<Tool>Handler` and `<Tool>Result`; both must be free names."""
+    taken = set(RESERVED_CLASS_NAMES) | {to_pascal(name) for name, _, _ in _intents(spec)}
     problems = []
-    for name in spec.states:
-        union = f"{to_pascal(name)}Step"
-        if union in taken:
-            message = f"state '{name}' would generate class '{union}', which is already taken"
-            problems.append(
-                Problem(("states", name), "AG023", message, "rename the state", at="key")
-            )
+    for name in spec.tools:
+        for derived in (handler_type_name(name), result_event_name(name)):
+            message = f"tool '{name}' would generate class '{derived}', "
+            if derived in spec.types:
+                message, hint = (
+                    message + "which is also a named type",
+                    "rename the tool or the type",
+                )
+            elif derived in taken:
+                message, hint = message + "which is already taken", "rename the tool"
+            else:
+                continue
+            problems.append(Problem(("tools", name), "AG023", message, hint, at="key"))
     return problems
 
 

@@ -14,6 +14,7 @@ from .tools import (
     Multiply,
     NextStep,
     RequestMoreInformation,
+    StateName,
     Subtract,
 )
 
@@ -30,6 +31,7 @@ __all__ = [
     "NextStep",
     "Pending",
     "RequestMoreInformation",
+    "StateName",
     "Subtract",
     "Thread",
     "ToolContext",

@@ -28,10 +28,12 @@ from agentgen.runtime import (
     run_handler,
 )
 from pydantic import ValidationError
+from pydantic_core import to_json
 
 from . import handlers as default_handlers
 from .context import Context
 from .events import (
+    RESULT_EVENTS,
     Approval,
     ApprovalEvent,
     ErrorEvent,
@@ -44,7 +46,6 @@ from .events import (
     ThreadResumed,
     ThreadStarted,
     ToolCallEvent,
-    ToolResultEvent,
     UserMessage,
     UserMessageEvent,
 )
@@ -227,11 +228,18 @@ class _Run:
         except Exception as error:  # noqa: BLE001 - any handler failure is compacted (factor 9)
             await self.record_tool_error(started, error)
             return
+        event = {
+            "type": "tool_result",
+            "call_id": started.call_id,
+            "intent": step.intent,
+            "result": result,
+        }
         try:
+            # strict, from JSON: "3" for a number is an error, as it would be when the thread loads
             await self.record(
-                ToolResultEvent(call_id=started.call_id, intent=step.intent, result=result)
+                RESULT_EVENTS[step.intent].model_validate_json(to_json(event), strict=True)
             )
-        except ValidationError as error:  # a result that a state field refuses: nothing was stored
+        except ValidationError as error:  # its type or a state field refuses it: nothing was stored
             await self.record_tool_error(started, error)
 
     async def execute(self, step: NextStep, ctx: ToolContext[Any]) -> object:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol
+from typing import Any, Generic, Protocol, TypeAlias
 
 from typing_extensions import TypeVar
 
@@ -35,45 +35,53 @@ class ToolContext(Generic[DepsT]):
     """What `launch(..., deps=...)` or `resume(..., deps=...)` was given; never stored."""
 
 
+AddHandler: TypeAlias = (
+    Callable[[Add], float | Awaitable[float]]
+    | Callable[[Add, ToolContext[DepsT]], float | Awaitable[float]]
+)
+"""A handler of 'add': `(call)` or `(call, ctx)`, sync or async."""
+
+
+SubtractHandler: TypeAlias = (
+    Callable[[Subtract], float | Awaitable[float]]
+    | Callable[[Subtract, ToolContext[DepsT]], float | Awaitable[float]]
+)
+"""A handler of 'subtract': `(call)` or `(call, ctx)`, sync or async."""
+
+
+MultiplyHandler: TypeAlias = (
+    Callable[[Multiply], float | Awaitable[float]]
+    | Callable[[Multiply, ToolContext[DepsT]], float | Awaitable[float]]
+)
+"""A handler of 'multiply': `(call)` or `(call, ctx)`, sync or async."""
+
+
+DivideHandler: TypeAlias = (
+    Callable[[Divide], float | Awaitable[float]]
+    | Callable[[Divide, ToolContext[DepsT]], float | Awaitable[float]]
+)
+"""A handler of 'divide': `(call)` or `(call, ctx)`, sync or async."""
+
+
 class Handlers(Protocol[DepsT]):
     """One handler per tool; the module handlers.py is the default implementation."""
 
     @property
-    def add(
-        self,
-    ) -> (
-        Callable[[Add], float | Awaitable[float]]
-        | Callable[[Add, ToolContext[DepsT]], float | Awaitable[float]]
-    ):
+    def add(self) -> AddHandler[DepsT]:
         """The handler of 'add'."""
         ...
 
     @property
-    def subtract(
-        self,
-    ) -> (
-        Callable[[Subtract], float | Awaitable[float]]
-        | Callable[[Subtract, ToolContext[DepsT]], float | Awaitable[float]]
-    ):
+    def subtract(self) -> SubtractHandler[DepsT]:
         """The handler of 'subtract'."""
         ...
 
     @property
-    def multiply(
-        self,
-    ) -> (
-        Callable[[Multiply], float | Awaitable[float]]
-        | Callable[[Multiply, ToolContext[DepsT]], float | Awaitable[float]]
-    ):
+    def multiply(self) -> MultiplyHandler[DepsT]:
         """The handler of 'multiply'."""
         ...
 
     @property
-    def divide(
-        self,
-    ) -> (
-        Callable[[Divide], float | Awaitable[float]]
-        | Callable[[Divide, ToolContext[DepsT]], float | Awaitable[float]]
-    ):
+    def divide(self) -> DivideHandler[DepsT]:
         """The handler of 'divide'."""
         ...

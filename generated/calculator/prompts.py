@@ -9,13 +9,15 @@ from __future__ import annotations
 import jinja2
 from pydantic import BaseModel
 
+from .tools import StateName
+
 SYSTEM = "You are a helpful assistant that can help with tasks."
 
 NEXT_STEP = (
     "You are working on the following thread:\n\n{{ thread }}\n\nWhat should the next step be?"
 )
 
-STATE_INSTRUCTIONS: dict[str, str] = {}
+STATE_INSTRUCTIONS: dict[StateName, str] = {}
 """Appended to the next-step prompt while the thread is in that state."""
 
 
@@ -35,7 +37,7 @@ def render_system() -> str:
     return _system.render()
 
 
-def render_next_step(thread: str, state: str | None) -> str:
+def render_next_step(thread: str, state: None) -> str:
     """The prompt asking for the next step: the thread, then what the current state asks."""
     prompt = _next_step.render({"thread": thread})
     instructions = STATE_INSTRUCTIONS.get(state) if state is not None else None

@@ -8,7 +8,7 @@ Schemas; `NextStep` is their union, discriminated on `intent`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Never
 
 from agentgen.runtime import IntentSpec, IntentSpecs
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -108,6 +108,9 @@ NextStep = Annotated[
 
 NEXT_STEP: TypeAdapter[NextStep] = TypeAdapter(NextStep)
 
+StateName = Never
+"""The agent has no control-flow states: `current_state` is always None."""
+
 HUMAN_ANSWERS: dict[str, tuple[str, ...]] = {}
 """The answers a person may give to each yes/no or multiple-choice contact."""
 
@@ -122,7 +125,7 @@ INTENTS: Mapping[str, IntentSpec] = IntentSpecs(
 )
 """Each intent as the model sees it, derived from its class above (docstring, fields) on first use."""
 
-INTENTS_BY_STATE: dict[str | None, tuple[str, ...]] = {
+INTENTS_BY_STATE: dict[None, tuple[str, ...]] = {
     None: ("add", "subtract", "multiply", "divide", "request_more_information", "done_for_now"),
 }
 """The intents allowed in each control-flow state."""

@@ -15,10 +15,9 @@ from .tools import (
     ListGitTags,
     ListRecentCommits,
     NextStep,
-    PlanningStep,
     RequestMoreInformation,
     Rollback,
-    VerifyingStep,
+    StateName,
 )
 
 __all__ = [
@@ -35,13 +34,12 @@ __all__ = [
     "ListRecentCommits",
     "NextStep",
     "Pending",
-    "PlanningStep",
     "RequestMoreInformation",
     "Rollback",
+    "StateName",
     "Thread",
     "ToolContext",
     "UserMessage",
-    "VerifyingStep",
     "fold",
     "launch",
     "load_thread",

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Unpack
 
 from .events import (
     ApprovalEvent,
@@ -22,10 +22,10 @@ from .events import (
     ToolResultEvent,
     UserMessageEvent,
 )
-from .state import AgentState, Pending
-from .tools import DeployBackend, DoneForNow
+from .state import AgentState, Pending, StateChanges, Status
+from .tools import DeployBackend, DoneForNow, StateName
 
-TRANSITIONS: dict[tuple[str, str], str] = {
+TRANSITIONS: dict[tuple[StateName, str], StateName] = {
     ("planning", "deploy_backend"): "verifying",
     ("verifying", "check_health"): "planning",
     ("verifying", "rollback"): "planning",
@@ -67,8 +67,12 @@ def fold(events: Iterable[Event]) -> AgentState:
     return state
 
 
-def _update(state: AgentState, **changes: Any) -> AgentState:
-    return state.model_copy(update=changes)
+def _update(state: AgentState, **changes: Unpack[StateChanges]) -> AgentState:
+    """A copy of `state` with `changes`; each is validated against its field, so a bad one raises."""
+    new = state.model_copy()
+    for name, value in changes.items():
+        setattr(new, name, value)
+    return new
 
 
 def _on_call(state: AgentState, event: ToolCallEvent) -> AgentState:
@@ -77,7 +81,7 @@ def _on_call(state: AgentState, event: ToolCallEvent) -> AgentState:
         return _update(state, status="done", turns=turns, consecutive_errors=0)
     if event.awaiting is None:
         return _update(state, in_progress=event, turns=turns)
-    status = "awaiting_approval" if event.awaiting == "approval" else "awaiting_human"
+    status: Status = "awaiting_approval" if event.awaiting == "approval" else "awaiting_human"
     args = event.call.model_dump(mode="json", by_alias=True, exclude={"intent"})
     pending = Pending(intent=event.call.intent, call_id=event.call_id, args=args, call=event.call)
     return _update(state, status=status, pending=pending, in_progress=None, turns=turns)

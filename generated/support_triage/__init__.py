@@ -15,6 +15,7 @@ from .tools import (
     LookupCustomer,
     NextStep,
     ResolveTicket,
+    StateName,
     TagTicket,
 )
 
@@ -32,6 +33,7 @@ __all__ = [
     "NextStep",
     "Pending",
     "ResolveTicket",
+    "StateName",
     "TagTicket",
     "Thread",
     "ToolContext",

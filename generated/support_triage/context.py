@@ -35,7 +35,10 @@ def render_event(event: Event) -> str | None:
         case ToolCallEvent():
             return _block(event.call.intent, event.call.model_dump(mode="json", by_alias=True))
         case ToolResultEvent():
-            return _block(f"{event.intent}_result", {"result": event.result})
+            return _block(
+                f"{event.intent}_result",
+                event.model_dump(mode="json", by_alias=True, include={"result"}),
+            )
         case ErrorEvent():
             return _block("error", {"intent": event.intent, "message": event.message})
         case ApprovalEvent():

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from .tools import NextStep
+from .tools import Money, NextStep
 
 
 class _Event(BaseModel):
@@ -42,12 +42,57 @@ class ToolCallEvent(_Event):
 
 
 class ToolResultEvent(_Event):
-    """A handler finished and returned this JSON value."""
+    """A handler finished and returned this JSON value; each tool's own class types it."""
 
     type: Literal["tool_result"] = "tool_result"
     call_id: str
     intent: str
     result: Any = None
+
+
+class LookupCustomerResult(ToolResultEvent):
+    """What the handler of 'lookup_customer' returned."""
+
+    intent: Literal["lookup_customer"] = "lookup_customer"
+    result: Any = None
+
+
+class ListOrdersResult(ToolResultEvent):
+    """What the handler of 'list_orders' returned."""
+
+    intent: Literal["list_orders"] = "list_orders"
+    result: Any = None
+
+
+class IssueRefundResult(ToolResultEvent):
+    """What the handler of 'issue_refund' returned."""
+
+    intent: Literal["issue_refund"] = "issue_refund"
+    result: Money
+
+
+class TagTicketResult(ToolResultEvent):
+    """What the handler of 'tag_ticket' returned."""
+
+    intent: Literal["tag_ticket"] = "tag_ticket"
+    result: Any = None
+
+
+ToolResult = Annotated[
+    LookupCustomerResult | ListOrdersResult | IssueRefundResult | TagTicketResult,
+    Field(discriminator="intent"),
+]
+"""A tool's result, typed by its tool."""
+
+RESULT_EVENTS: dict[
+    str, type[LookupCustomerResult | ListOrdersResult | IssueRefundResult | TagTicketResult]
+] = {
+    "lookup_customer": LookupCustomerResult,
+    "list_orders": ListOrdersResult,
+    "issue_refund": IssueRefundResult,
+    "tag_ticket": TagTicketResult,
+}
+"""Each tool's result event class, by tool name."""
 
 
 class ErrorEvent(_Event):
@@ -102,7 +147,7 @@ Event = Annotated[
     ThreadStarted
     | UserMessageEvent
     | ToolCallEvent
-    | ToolResultEvent
+    | ToolResult
     | ErrorEvent
     | ApprovalEvent
     | HumanResponseEvent

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol
+from typing import Any, Generic, Protocol, TypeAlias
 
 from typing_extensions import TypeVar
 
@@ -35,45 +35,53 @@ class ToolContext(Generic[DepsT]):
     """What `launch(..., deps=...)` or `resume(..., deps=...)` was given; never stored."""
 
 
+LookupCustomerHandler: TypeAlias = (
+    Callable[[LookupCustomer], Any | Awaitable[Any]]
+    | Callable[[LookupCustomer, ToolContext[DepsT]], Any | Awaitable[Any]]
+)
+"""A handler of 'lookup_customer': `(call)` or `(call, ctx)`, sync or async."""
+
+
+ListOrdersHandler: TypeAlias = (
+    Callable[[ListOrders], Any | Awaitable[Any]]
+    | Callable[[ListOrders, ToolContext[DepsT]], Any | Awaitable[Any]]
+)
+"""A handler of 'list_orders': `(call)` or `(call, ctx)`, sync or async."""
+
+
+IssueRefundHandler: TypeAlias = (
+    Callable[[IssueRefund], Money | Awaitable[Money]]
+    | Callable[[IssueRefund, ToolContext[DepsT]], Money | Awaitable[Money]]
+)
+"""A handler of 'issue_refund': `(call)` or `(call, ctx)`, sync or async."""
+
+
+TagTicketHandler: TypeAlias = (
+    Callable[[TagTicket], Any | Awaitable[Any]]
+    | Callable[[TagTicket, ToolContext[DepsT]], Any | Awaitable[Any]]
+)
+"""A handler of 'tag_ticket': `(call)` or `(call, ctx)`, sync or async."""
+
+
 class Handlers(Protocol[DepsT]):
     """One handler per tool; the module handlers.py is the default implementation."""
 
     @property
-    def lookup_customer(
-        self,
-    ) -> (
-        Callable[[LookupCustomer], Any | Awaitable[Any]]
-        | Callable[[LookupCustomer, ToolContext[DepsT]], Any | Awaitable[Any]]
-    ):
+    def lookup_customer(self) -> LookupCustomerHandler[DepsT]:
         """The handler of 'lookup_customer'."""
         ...
 
     @property
-    def list_orders(
-        self,
-    ) -> (
-        Callable[[ListOrders], Any | Awaitable[Any]]
-        | Callable[[ListOrders, ToolContext[DepsT]], Any | Awaitable[Any]]
-    ):
+    def list_orders(self) -> ListOrdersHandler[DepsT]:
         """The handler of 'list_orders'."""
         ...
 
     @property
-    def issue_refund(
-        self,
-    ) -> (
-        Callable[[IssueRefund], Money | Awaitable[Money]]
-        | Callable[[IssueRefund, ToolContext[DepsT]], Money | Awaitable[Money]]
-    ):
+    def issue_refund(self) -> IssueRefundHandler[DepsT]:
         """The handler of 'issue_refund'."""
         ...
 
     @property
-    def tag_ticket(
-        self,
-    ) -> (
-        Callable[[TagTicket], Any | Awaitable[Any]]
-        | Callable[[TagTicket, ToolContext[DepsT]], Any | Awaitable[Any]]
-    ):
+    def tag_ticket(self) -> TagTicketHandler[DepsT]:
         """The handler of 'tag_ticket'."""
         ...

@@ -8,7 +8,7 @@ Schemas; `NextStep` is their union, discriminated on `intent`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Never
 
 from agentgen.runtime import IntentSpec, IntentSpecs
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, TypeAdapter
@@ -173,6 +173,9 @@ NextStep = Annotated[
 
 NEXT_STEP: TypeAdapter[NextStep] = TypeAdapter(NextStep)
 
+StateName = Never
+"""The agent has no control-flow states: `current_state` is always None."""
+
 HUMAN_ANSWERS: dict[str, tuple[str, ...]] = {
     "choose_resolution": ("full refund", "partial refund", "replacement", "no action"),
 }
@@ -190,7 +193,7 @@ INTENTS: Mapping[str, IntentSpec] = IntentSpecs(
 )
 """Each intent as the model sees it, derived from its class above (docstring, fields) on first use."""
 
-INTENTS_BY_STATE: dict[str | None, tuple[str, ...]] = {
+INTENTS_BY_STATE: dict[None, tuple[str, ...]] = {
     None: (
         "lookup_customer",
         "list_orders",

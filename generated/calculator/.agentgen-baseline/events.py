@@ -42,12 +42,55 @@ class ToolCallEvent(_Event):
 
 
 class ToolResultEvent(_Event):
-    """A handler finished and returned this JSON value."""
+    """A handler finished and returned this JSON value; each tool's own class types it."""
 
     type: Literal["tool_result"] = "tool_result"
     call_id: str
     intent: str
     result: Any = None
+
+
+class AddResult(ToolResultEvent):
+    """What the handler of 'add' returned."""
+
+    intent: Literal["add"] = "add"
+    result: float
+
+
+class SubtractResult(ToolResultEvent):
+    """What the handler of 'subtract' returned."""
+
+    intent: Literal["subtract"] = "subtract"
+    result: float
+
+
+class MultiplyResult(ToolResultEvent):
+    """What the handler of 'multiply' returned."""
+
+    intent: Literal["multiply"] = "multiply"
+    result: float
+
+
+class DivideResult(ToolResultEvent):
+    """What the handler of 'divide' returned."""
+
+    intent: Literal["divide"] = "divide"
+    result: float
+
+
+ToolResult = Annotated[
+    AddResult | SubtractResult | MultiplyResult | DivideResult,
+    Field(discriminator="intent"),
+]
+"""A tool's result, typed by its tool."""
+
+RESULT_EVENTS: dict[str, type[AddResult | SubtractResult | MultiplyResult | DivideResult]] = {
+    "add": AddResult,
+    "subtract": SubtractResult,
+    "multiply": MultiplyResult,
+    "divide": DivideResult,
+}
+"""Each tool's result event class, by tool name."""
 
 
 class ErrorEvent(_Event):
@@ -102,7 +145,7 @@ Event = Annotated[
     ThreadStarted
     | UserMessageEvent
     | ToolCallEvent
-    | ToolResultEvent
+    | ToolResult
     | ErrorEvent
     | ApprovalEvent
     | HumanResponseEvent

@@ -7,9 +7,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Unpack
 
 from .events import (
+    AddResult,
     ApprovalEvent,
     ErrorEvent,
     EscalationEvent,
@@ -22,10 +23,10 @@ from .events import (
     ToolResultEvent,
     UserMessageEvent,
 )
-from .state import AgentState, Pending
-from .tools import DoneForNow
+from .state import AgentState, Pending, StateChanges, Status
+from .tools import DoneForNow, StateName
 
-TRANSITIONS: dict[tuple[str, str], str] = {}
+TRANSITIONS: dict[tuple[StateName, str], StateName] = {}
 """(state, tool) -> the state a successful call of that tool leads to."""
 
 
@@ -63,8 +64,12 @@ def fold(events: Iterable[Event]) -> AgentState:
     return state
 
 
-def _update(state: AgentState, **changes: Any) -> AgentState:
-    return state.model_copy(update=changes)
+def _update(state: AgentState, **changes: Unpack[StateChanges]) -> AgentState:
+    """A copy of `state` with `changes`; each is validated against its field, so a bad one raises."""
+    new = state.model_copy()
+    for name, value in changes.items():
+        setattr(new, name, value)
+    return new
 
 
 def _on_call(state: AgentState, event: ToolCallEvent) -> AgentState:
@@ -73,7 +78,7 @@ def _on_call(state: AgentState, event: ToolCallEvent) -> AgentState:
         return _update(state, status="done", turns=turns, consecutive_errors=0)
     if event.awaiting is None:
         return _update(state, in_progress=event, turns=turns)
-    status = "awaiting_approval" if event.awaiting == "approval" else "awaiting_human"
+    status: Status = "awaiting_approval" if event.awaiting == "approval" else "awaiting_human"
     args = event.call.model_dump(mode="json", by_alias=True, exclude={"intent"})
     pending = Pending(intent=event.call.intent, call_id=event.call_id, args=args, call=event.call)
     return _update(state, status=status, pending=pending, in_progress=None, turns=turns)
@@ -91,7 +96,7 @@ def _on_result(state: AgentState, event: ToolResultEvent) -> AgentState:
 
 def _set_business_fields(state: AgentState, event: ToolResultEvent, call: object) -> None:
     """The spec's `from` rules; assignment validates each value against its field's type."""
-    if event.intent == "add":
+    if isinstance(event, AddResult):
         state.last_result = event.result
 
 

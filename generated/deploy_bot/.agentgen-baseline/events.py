@@ -42,12 +42,86 @@ class ToolCallEvent(_Event):
 
 
 class ToolResultEvent(_Event):
-    """A handler finished and returned this JSON value."""
+    """A handler finished and returned this JSON value; each tool's own class types it."""
 
     type: Literal["tool_result"] = "tool_result"
     call_id: str
     intent: str
     result: Any = None
+
+
+class ListGitTagsResult(ToolResultEvent):
+    """What the handler of 'list_git_tags' returned."""
+
+    intent: Literal["list_git_tags"] = "list_git_tags"
+    result: Any = None
+
+
+class ListRecentCommitsResult(ToolResultEvent):
+    """What the handler of 'list_recent_commits' returned."""
+
+    intent: Literal["list_recent_commits"] = "list_recent_commits"
+    result: Any = None
+
+
+class DeployBackendResult(ToolResultEvent):
+    """What the handler of 'deploy_backend' returned."""
+
+    intent: Literal["deploy_backend"] = "deploy_backend"
+    result: Any = None
+
+
+class DeployFrontendResult(ToolResultEvent):
+    """What the handler of 'deploy_frontend' returned."""
+
+    intent: Literal["deploy_frontend"] = "deploy_frontend"
+    result: Any = None
+
+
+class CheckHealthResult(ToolResultEvent):
+    """What the handler of 'check_health' returned."""
+
+    intent: Literal["check_health"] = "check_health"
+    result: Any = None
+
+
+class RollbackResult(ToolResultEvent):
+    """What the handler of 'rollback' returned."""
+
+    intent: Literal["rollback"] = "rollback"
+    result: Any = None
+
+
+ToolResult = Annotated[
+    ListGitTagsResult
+    | ListRecentCommitsResult
+    | DeployBackendResult
+    | DeployFrontendResult
+    | CheckHealthResult
+    | RollbackResult,
+    Field(discriminator="intent"),
+]
+"""A tool's result, typed by its tool."""
+
+RESULT_EVENTS: dict[
+    str,
+    type[
+        ListGitTagsResult
+        | ListRecentCommitsResult
+        | DeployBackendResult
+        | DeployFrontendResult
+        | CheckHealthResult
+        | RollbackResult
+    ],
+] = {
+    "list_git_tags": ListGitTagsResult,
+    "list_recent_commits": ListRecentCommitsResult,
+    "deploy_backend": DeployBackendResult,
+    "deploy_frontend": DeployFrontendResult,
+    "check_health": CheckHealthResult,
+    "rollback": RollbackResult,
+}
+"""Each tool's result event class, by tool name."""
 
 
 class ErrorEvent(_Event):
@@ -102,7 +176,7 @@ Event = Annotated[
     ThreadStarted
     | UserMessageEvent
     | ToolCallEvent
-    | ToolResultEvent
+    | ToolResult
     | ErrorEvent
     | ApprovalEvent
     | HumanResponseEvent

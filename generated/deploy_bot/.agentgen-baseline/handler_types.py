@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol
+from typing import Any, Generic, Protocol, TypeAlias
 
 from typing_extensions import TypeVar
 
@@ -42,65 +42,77 @@ class ToolContext(Generic[DepsT]):
     """What `launch(..., deps=...)` or `resume(..., deps=...)` was given; never stored."""
 
 
+ListGitTagsHandler: TypeAlias = (
+    Callable[[ListGitTags], Any | Awaitable[Any]]
+    | Callable[[ListGitTags, ToolContext[DepsT]], Any | Awaitable[Any]]
+)
+"""A handler of 'list_git_tags': `(call)` or `(call, ctx)`, sync or async."""
+
+
+ListRecentCommitsHandler: TypeAlias = (
+    Callable[[ListRecentCommits], Any | Awaitable[Any]]
+    | Callable[[ListRecentCommits, ToolContext[DepsT]], Any | Awaitable[Any]]
+)
+"""A handler of 'list_recent_commits': `(call)` or `(call, ctx)`, sync or async."""
+
+
+DeployBackendHandler: TypeAlias = (
+    Callable[[DeployBackend], Any | Awaitable[Any]]
+    | Callable[[DeployBackend, ToolContext[DepsT]], Any | Awaitable[Any]]
+)
+"""A handler of 'deploy_backend': `(call)` or `(call, ctx)`, sync or async."""
+
+
+DeployFrontendHandler: TypeAlias = (
+    Callable[[DeployFrontend], Any | Awaitable[Any]]
+    | Callable[[DeployFrontend, ToolContext[DepsT]], Any | Awaitable[Any]]
+)
+"""A handler of 'deploy_frontend': `(call)` or `(call, ctx)`, sync or async."""
+
+
+CheckHealthHandler: TypeAlias = (
+    Callable[[CheckHealth], Any | Awaitable[Any]]
+    | Callable[[CheckHealth, ToolContext[DepsT]], Any | Awaitable[Any]]
+)
+"""A handler of 'check_health': `(call)` or `(call, ctx)`, sync or async."""
+
+
+RollbackHandler: TypeAlias = (
+    Callable[[Rollback], Any | Awaitable[Any]]
+    | Callable[[Rollback, ToolContext[DepsT]], Any | Awaitable[Any]]
+)
+"""A handler of 'rollback': `(call)` or `(call, ctx)`, sync or async."""
+
+
 class Handlers(Protocol[DepsT]):
     """One handler per tool; the module handlers.py is the default implementation."""
 
     @property
-    def list_git_tags(
-        self,
-    ) -> (
-        Callable[[ListGitTags], Any | Awaitable[Any]]
-        | Callable[[ListGitTags, ToolContext[DepsT]], Any | Awaitable[Any]]
-    ):
+    def list_git_tags(self) -> ListGitTagsHandler[DepsT]:
         """The handler of 'list_git_tags'."""
         ...
 
     @property
-    def list_recent_commits(
-        self,
-    ) -> (
-        Callable[[ListRecentCommits], Any | Awaitable[Any]]
-        | Callable[[ListRecentCommits, ToolContext[DepsT]], Any | Awaitable[Any]]
-    ):
+    def list_recent_commits(self) -> ListRecentCommitsHandler[DepsT]:
         """The handler of 'list_recent_commits'."""
         ...
 
     @property
-    def deploy_backend(
-        self,
-    ) -> (
-        Callable[[DeployBackend], Any | Awaitable[Any]]
-        | Callable[[DeployBackend, ToolContext[DepsT]], Any | Awaitable[Any]]
-    ):
+    def deploy_backend(self) -> DeployBackendHandler[DepsT]:
         """The handler of 'deploy_backend'."""
         ...
 
     @property
-    def deploy_frontend(
-        self,
-    ) -> (
-        Callable[[DeployFrontend], Any | Awaitable[Any]]
-        | Callable[[DeployFrontend, ToolContext[DepsT]], Any | Awaitable[Any]]
-    ):
+    def deploy_frontend(self) -> DeployFrontendHandler[DepsT]:
         """The handler of 'deploy_frontend'."""
         ...
 
     @property
-    def check_health(
-        self,
-    ) -> (
-        Callable[[CheckHealth], Any | Awaitable[Any]]
-        | Callable[[CheckHealth, ToolContext[DepsT]], Any | Awaitable[Any]]
-    ):
+    def check_health(self) -> CheckHealthHandler[DepsT]:
         """The handler of 'check_health'."""
         ...
 
     @property
-    def rollback(
-        self,
-    ) -> (
-        Callable[[Rollback], Any | Awaitable[Any]]
-        | Callable[[Rollback, ToolContext[DepsT]], Any | Awaitable[Any]]
-    ):
+    def rollback(self) -> RollbackHandler[DepsT]:
         """The handler of 'rollback'."""
         ...

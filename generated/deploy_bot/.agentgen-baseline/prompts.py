@@ -11,6 +11,8 @@ from typing import Any
 import jinja2
 from pydantic import BaseModel
 
+from .tools import StateName
+
 SYSTEM = (
     "You are the deploy bot of the {{ service }} service. You deploy git tags or commits to\n"
     '{{ environments | join(" and ") }}, always the backend before the frontend.\n'
@@ -21,7 +23,7 @@ NEXT_STEP = (
     "You are working on the following thread:\n\n{{ thread }}\n\nWhat should the next step be?"
 )
 
-STATE_INSTRUCTIONS: dict[str, str] = {
+STATE_INSTRUCTIONS: dict[StateName, str] = {
     "planning": "Find the release to deploy, then deploy the backend.",
     "verifying": "Check the backend you just deployed; roll it back if it is unhealthy.",
 }
@@ -49,7 +51,7 @@ def render_system(*, environments: list[Any], service: str) -> str:
 
 
 def render_next_step(
-    thread: str, state: str | None, *, environments: list[Any], service: str
+    thread: str, state: StateName, *, environments: list[Any], service: str
 ) -> str:
     """The prompt asking for the next step: the thread, then what the current state asks."""
     prompt = _next_step.render({"thread": thread, "environments": environments, "service": service})

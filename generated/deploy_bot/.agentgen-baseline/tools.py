@@ -146,18 +146,8 @@ NextStep = Annotated[
 
 NEXT_STEP: TypeAdapter[NextStep] = TypeAdapter(NextStep)
 
-PlanningStep = (
-    ListGitTags
-    | ListRecentCommits
-    | DeployBackend
-    | DeployFrontend
-    | RequestMoreInformation
-    | DoneForNow
-)
-"""The intents allowed in state 'planning'."""
-
-VerifyingStep = CheckHealth | Rollback | RequestMoreInformation | DoneForNow
-"""The intents allowed in state 'verifying'."""
+StateName = Literal["planning", "verifying"]
+"""The agent's control-flow states."""
 
 HUMAN_ANSWERS: dict[str, tuple[str, ...]] = {}
 """The answers a person may give to each yes/no or multiple-choice contact."""
@@ -175,7 +165,7 @@ INTENTS: Mapping[str, IntentSpec] = IntentSpecs(
 )
 """Each intent as the model sees it, derived from its class above (docstring, fields) on first use."""
 
-INTENTS_BY_STATE: dict[str | None, tuple[str, ...]] = {
+INTENTS_BY_STATE: dict[StateName, tuple[str, ...]] = {
     "planning": (
         "list_git_tags",
         "list_recent_commits",

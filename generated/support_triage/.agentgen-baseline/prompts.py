@@ -9,6 +9,8 @@ from __future__ import annotations
 import jinja2
 from pydantic import BaseModel
 
+from .tools import StateName
+
 SYSTEM = (
     "You triage support tickets for an online shop. Read the ticket, find the customer and the order\n"
     "it is about, tag the ticket, and propose a refund only when the shop is at fault.\n"
@@ -23,7 +25,7 @@ NEXT_STEP = (
     "Choose the next step. When the ticket is handled, resolve it."
 )
 
-STATE_INSTRUCTIONS: dict[str, str] = {}
+STATE_INSTRUCTIONS: dict[StateName, str] = {}
 """Appended to the next-step prompt while the thread is in that state."""
 
 
@@ -43,7 +45,7 @@ def render_system() -> str:
     return _system.render()
 
 
-def render_next_step(thread: str, state: str | None) -> str:
+def render_next_step(thread: str, state: None) -> str:
     """The prompt asking for the next step: the thread, then what the current state asks."""
     prompt = _next_step.render({"thread": thread})
     instructions = STATE_INSTRUCTIONS.get(state) if state is not None else None

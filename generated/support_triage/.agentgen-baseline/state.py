@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .events import Event, ToolCallEvent
-from .tools import NextStep, StateFields
+from .tools import Money, NextStep, StateFields
 
 Status = Literal["running", "awaiting_approval", "awaiting_human", "paused", "done"]
 
@@ -30,13 +30,29 @@ class AgentState(StateFields):
     model_config = ConfigDict(validate_assignment=True)
 
     status: Status = "running"
-    current_state: str | None = None
+    current_state: None = None
     pending: Pending | None = None
     in_progress: ToolCallEvent | None = None
     consecutive_errors: int = 0
     turns: int = 0
     version: str | None = None
     vars: dict[str, Any] = Field(default_factory=dict)
+
+
+class StateChanges(TypedDict, total=False):
+    """What one update of `AgentState` may set (see `_update` in reducer.py); mypy checks each."""
+
+    status: Status
+    current_state: None
+    pending: Pending | None
+    in_progress: ToolCallEvent | None
+    consecutive_errors: int
+    turns: int
+    version: str | None
+    vars: dict[str, Any]
+    customer_id: str
+    ticket_tag: Literal["", "billing", "shipping", "damaged_item", "account", "other"]
+    last_refund: Money
 
 
 class Thread(BaseModel):

@@ -1,13 +1,11 @@
-"""The intermediate representation: a valid spec with every name resolved, ready to render.
-
-Nothing here does I/O or knows about templates; `render` reads these values only.
-"""
+"""Build the IR from a valid spec."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from agentgen.ir._names import handler_type_name, result_event_name
 from agentgen.spec.model import ApprovalWhen, Spec, ToolSection
 from agentgen.spec.names import to_pascal
 
@@ -38,6 +36,16 @@ class Intent:
     returns_type: str = "Any"
 
     @property
+    def handler_type(self) -> str:
+        """The alias in handler_types.py of what may handle this tool."""
+        return handler_type_name(self.name)
+
+    @property
+    def result_event(self) -> str:
+        """The event class in events.py that records this tool's result."""
+        return result_event_name(self.name)
+
+    @property
     def answers(self) -> tuple[str, ...]:
         """What a person may answer a yes/no or multiple-choice contact; () for free text."""
         if self.human_format == "yes_no":
@@ -60,7 +68,6 @@ class ControlState:
     """A control-flow state: the intents allowed in it and where each tool leads."""
 
     name: str
-    union_name: str
     initial: bool
     description: str
     allowed: tuple[str, ...]
@@ -187,11 +194,8 @@ def _states(spec: Spec) -> tuple[ControlState, ...]:
     for name, state in spec.states.items():
         listed = tuple(state.tools) if state.tools is not None else every
         allowed = tuple(dict.fromkeys((*listed, spec.done.name)))
-        union_name = f"{to_pascal(name)}Step"
         transitions = tuple(state.on.items())
-        states.append(
-            ControlState(name, union_name, state.initial, state.description, allowed, transitions)
-        )
+        states.append(ControlState(name, state.initial, state.description, allowed, transitions))
     return tuple(states)
 
 

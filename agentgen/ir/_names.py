@@ -1,0 +1,170 @@
+"""Every name a generated package binds, module by module, and the names a spec may not take.
+
+The templates define what is listed here and nothing else: tests/test_package_names.py renders
+them all and fails on a name this table lacks, or on an entry no template binds any more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from agentgen.spec.names import to_pascal
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+@dataclass(frozen=True)
+class ModuleNames:
+    """What one generated module binds at its top level, whatever the spec says."""
+
+    defines: frozenset[str]
+    imports: frozenset[str]
+    beside_spec: bool = True  # whether the spec's classes share this module's namespace
+
+    @property
+    def names(self) -> frozenset[str]:
+        return self.defines | self.imports
+
+
+# The runtime's, pydantic's and the standard library's names the package imports.
+_EVENTS = _words(
+    "ApprovalEvent ErrorEvent EscalationEvent Event HumanResponseEvent ThreadPaused "
+    "ThreadResumed ThreadStarted ToolCallEvent ToolResultEvent UserMessageEvent"
+)
+_PEOPLE = _words("Approval HumanResponse UserMessage")
+# What datamodel-code-generator may import into tools.py for the spec's JSON Schemas.
+SCHEMA_TYPE_NAMES = _words(
+    "AnyUrl AwareDatetime Decimal EmailStr Enum IPv4Address IPv6Address NaiveDatetime Optional "
+    "RootModel UUID Union date datetime time timedelta"
+)
+
+PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
+    {
+        "__init__": ModuleNames(
+            defines=frozenset(),
+            imports=_PEOPLE
+            | _words(
+                "AgentState Event Handlers NextStep Pending StateName Thread ToolContext "
+                "fold launch load_thread reduce resume"
+            ),
+        ),
+        "__main__": ModuleNames(
+            defines=_words("main"),
+            imports=_PEOPLE
+            | _words(
+                "AgentgenError Response Thread VERSION argparse asyncio describe_thread launch "
+                "load_thread parse_var render_thread resume sys thread_json"
+            ),
+            beside_spec=False,
+        ),
+        "agent": ModuleNames(
+            defines=_words("DEFAULT_HANDLERS launch resume"),
+            imports=(_EVENTS - {"ToolResultEvent"})  # results come typed, through RESULT_EVENTS
+            | _PEOPLE
+            | _words(
+                "AgentState Any Context DepsT HUMAN_ANSWERS Handlers INTENTS "
+                "INTENTS_BY_STATE Literal MAX_CONSECUTIVE_ERRORS MAX_TURNS MODEL Mapping "
+                "Model ModelConfig ModelRequest NEXT_STEP NextStep PromptVars "
+                "RESULT_EVENTS Response ResponseRefused StepError Store Thread "
+                "ToolContext VERSION ValidationError compact_error dataclass "
+                "default_handlers default_store field functools json_ready load_thread "
+                "new_id parse_step reduce render_next_step render_system resolve_model "
+                "run_handler to_json"
+            ),
+        ),
+        "context": ModuleNames(
+            defines=_words("Context render_event render_thread"),
+            imports=_EVENTS | _words("Any Iterable to_yaml"),
+        ),
+        "events": ModuleNames(
+            defines=_EVENTS | _PEOPLE | _words("EVENT RESULT_EVENTS Response ToolResult"),
+            imports=_words("Annotated Any BaseModel ConfigDict Field Literal NextStep TypeAdapter"),
+        ),
+        "handler_types": ModuleNames(
+            defines=_words("DepsT Handlers ToolContext"),
+            imports=_words(
+                "AgentState Any Awaitable Callable Generic PromptVars Protocol TypeAlias TypeVar "
+                "dataclass"
+            ),
+        ),
+        "handlers": ModuleNames(defines=frozenset(), imports=_words("Any")),
+        "http": ModuleNames(
+            defines=_words(
+                "ApprovalBody HumanResponseBody LaunchBody ResponseBody ResumeBody UserMessageBody "
+                "app create_app person_response thread_json"
+            ),
+            imports=_PEOPLE
+            | _words(
+                "AgentgenError Annotated Any BaseModel ConfigDict Field Handlers JSONResponse "
+                "Literal Model PersonResponse Request Response Route Starlette Store Thread "
+                "TypeAdapter VERSION ValidationError agentgen_error_response check_auth "
+                "default_store launch load_thread post_callback read_json_object resume"
+            ),
+            beside_spec=False,
+        ),
+        "prompts": ModuleNames(
+            defines=_words(
+                "NEXT_STEP PromptVars STATE_INSTRUCTIONS SYSTEM render_next_step render_system"
+            ),
+            imports=_words("Any BaseModel StateName jinja2"),
+        ),
+        "reducer": ModuleNames(
+            defines=_words("TRANSITIONS fold reduce"),
+            imports=_EVENTS
+            | _words("AgentState Iterable Pending StateChanges StateName Status Unpack"),
+        ),
+        "state": ModuleNames(
+            defines=_words("AgentState Pending StateChanges Status Thread"),
+            imports=_words(
+                "Any BaseModel ConfigDict Event Field Literal NextStep StateName ToolCallEvent "
+                "TypedDict"
+            ),
+        ),
+        "threads": ModuleNames(
+            defines=_words("load_thread"),
+            imports=_words(
+                "Event IncompatibleThread Store Thread ThreadStarted TypeAdapter ValidationError "
+                "default_store fold"
+            ),
+        ),
+        "tools": ModuleNames(
+            # StateFields: the spec's state fields, when it has any
+            defines=_words(
+                "HUMAN_ANSWERS INTENTS INTENTS_BY_STATE NEXT_STEP NextStep StateFields StateName"
+            ),
+            imports=SCHEMA_TYPE_NAMES
+            | _words(
+                "Annotated BaseModel ConfigDict Field IntentSpec IntentSpecs Literal Mapping Never "
+                "TypeAdapter"
+            ),
+        ),
+    }
+)
+
+# A spec's class must not shadow a name that shares its module (http.py and __main__.py never
+# import the spec's classes, so their names stay free).
+RESERVED_CLASS_NAMES = frozenset(
+    name
+    for module in PACKAGE_MODULES.values()
+    if module.beside_spec
+    for name in module.names
+    if name[:1].isupper()
+)
+# A tool's name becomes a function in handlers.py, beside `from __future__ import annotations`,
+# and a member of the `Handlers` Protocol, where a member named `property` would replace the
+# decorator of every member after it.
+RESERVED_TOOL_NAMES = PACKAGE_MODULES["handlers"].names | {"annotations", "property"}
+
+
+def handler_type_name(tool: str) -> str:
+    """The alias of what may handle `tool`: `add` -> `AddHandler`."""
+    return f"{to_pascal(tool)}Handler"
+
+
+def result_event_name(tool: str) -> str:
+    """The event that records `tool`'s result: `add` -> `AddResult`."""
+    return f"{to_pascal(tool)}Result"
