@@ -225,7 +225,8 @@ def _state_fields(spec: Spec) -> list[Problem]:
     for name, field in spec.state.fields.items():
         path = ("state", "fields", name)
         if field.from_ is not None:
-            problems += _from_rule(spec, field.from_, path + ("from",))
+            found = _from_rule(spec, field.from_, path + ("from",))
+            problems += found or _from_type_fits(spec, name, field.schema_, field.from_, path)
         if "default" in field.schema_:
             problems += _default_fits(spec, field.schema_, path + ("default",))
     return problems
@@ -246,6 +247,52 @@ def _from_rule(spec: Spec, rule: str, path: Path) -> list[Problem]:
         hint = did_you_mean(param, tool.params) or listed
         return [Problem(path, "AG030", f"tool '{tool_name}' has no param '{param}'", hint)]
     return []
+
+
+def _from_type_fits(
+    spec: Spec, name: str, schema: dict[str, Any], rule: str, path: Path
+) -> list[Problem]:
+    """The value a `from` rule takes must fit the field (else the generated reducer fails mypy)."""
+    tool_name, _, rest = rule.partition(".")
+    tool = spec.tools[tool_name]
+    source = tool.params[rest.removeprefix("args.")] if rest.startswith("args.") else tool.returns
+    wanted, given = _schema_kind(schema), _schema_kind(source or {})
+    if wanted is None or given is None or _kind_fits(given, wanted):
+        return []
+    message = f"state field '{name}' takes {_words(wanted)}, but '{rule}' is {_words(given)}"
+    return [Problem(path + ("from",), "AG035", message, "change the field's type or its from")]
+
+
+# A schema's kind, when it is simple to tell: a JSON type or a `$ref`, and its enum if any.
+_Kind = tuple[str, tuple[str, ...] | None]
+
+
+def _schema_kind(schema: dict[str, Any]) -> _Kind | None:
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        return f"type '{ref.removeprefix('#/$defs/')}'", None
+    kind = schema.get("type")
+    kinds = [kind] if isinstance(kind, str) else kind if isinstance(kind, list) else []
+    kinds = [k for k in kinds if k != "null"]
+    if len(kinds) != 1 or not isinstance(kinds[0], str):
+        return None
+    enum = schema.get("enum")
+    return kinds[0], tuple(map(str, enum)) if isinstance(enum, list) else None
+
+
+def _kind_fits(given: _Kind, wanted: _Kind) -> bool:
+    """Whether every value of `given` is a value of `wanted` (an integer is a number)."""
+    (given_type, given_enum), (wanted_type, wanted_enum) = given, wanted
+    if given_type != wanted_type and (given_type, wanted_type) != ("integer", "number"):
+        return False
+    return wanted_enum is None or (given_enum is not None and set(given_enum) <= set(wanted_enum))
+
+
+def _words(kind: _Kind) -> str:
+    name, enum = kind
+    if enum is not None:
+        return "one of " + ", ".join(repr(value) for value in enum)
+    return name if name.startswith("type ") else f"an {name}" if name[0] in "aeiou" else f"a {name}"
 
 
 def _default_fits(
