@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,10 +12,10 @@ from agentgen.cli import main
 from agentgen.ir import PACKAGE_MODULES, SCHEMA_TYPE_NAMES, build_ir
 from agentgen.render._models import build_models
 from agentgen.validate import validate_bytes, validate_file
+from tests.strict_mypy import mypy_errors
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted([*(ROOT / "specs").glob("*.toml"), *(ROOT / "tests" / "specs").glob("*.toml")])
-MYPY = Path(sys.executable).parent / "mypy"
 # Tool names that read like the loop's own words: each must generate code that type-checks.
 FREE_TOOL_NAMES = (
     "state",
@@ -140,11 +138,4 @@ def test_tools_named_like_the_loop_s_words_generate_code_that_type_checks(tmp_pa
     spec.write_text(_spec_with_tools(FREE_TOOL_NAMES), encoding="utf-8")
     result = CliRunner().invoke(main, ["generate", str(spec), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    checked = subprocess.run(
-        [str(MYPY), "--strict", "--no-incremental", "names"],
-        cwd=tmp_path / "out",
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert checked.returncode == 0, checked.stdout
+    assert mypy_errors(tmp_path / "out", "names") == ""

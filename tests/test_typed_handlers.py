@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,22 +13,14 @@ from agentgen.runtime import MemoryStore, ScriptedModel, run_handler, takes_cont
 from generated.deploy_bot import ListGitTags, ToolContext
 from generated.deploy_bot.agent import launch, resume
 from generated.deploy_bot.events import Approval, ToolResultEvent
+from tests.strict_mypy import mypy_errors
 
 ROOT = Path(__file__).resolve().parent.parent
-MYPY = Path(sys.executable).parent / "mypy"
 VARS = {"service": "shop", "environments": ["staging", "production"]}
 
 
 def _mypy(package: Path) -> str:
-    """`mypy --strict` on a package; its output (empty when clean)."""
-    result = subprocess.run(
-        [str(MYPY), "--strict", "--no-incremental", package.name],
-        cwd=package.parent,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return result.stdout if result.returncode else ""
+    return mypy_errors(package.parent, package.name)
 
 
 @pytest.fixture

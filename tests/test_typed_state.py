@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, get_args
@@ -21,20 +19,13 @@ from generated.calculator.reducer import _update
 from generated.calculator.state import AgentState
 from generated.deploy_bot import StateName
 from generated.deploy_bot.state import AgentState as DeployState
+from tests.strict_mypy import mypy_errors
 
 ROOT = Path(__file__).resolve().parent.parent
-MYPY = Path(sys.executable).parent / "mypy"
 
 
 def _mypy_errors(package: Path) -> str:
-    result = subprocess.run(
-        [str(MYPY), "--strict", "--no-incremental", package.name],
-        cwd=package.parent,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return result.stdout if result.returncode else ""
+    return mypy_errors(package.parent, package.name)
 
 
 def _with_reducer_line(tmp_path: Path, line: str) -> Path:
