@@ -1,4 +1,4 @@
-"""Rules for the names a spec declares, and the names generated code already uses."""
+"""Rules for the names a spec declares; the names the generated package binds are agentgen.ir's."""
 
 from __future__ import annotations
 
