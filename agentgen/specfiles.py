@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+SPEC_SUFFIX = ".toml"
 
 
 class SpecFilesError(Exception):
@@ -24,8 +27,12 @@ def find_spec_files(paths: list[Path]) -> list[Path]:
 
 def _specs_at(path: Path) -> list[Path]:
     """The spec files one command-line path names."""
+    # A name ending in .toml is a spec, whatever it is: reading it reports a folder (even a
+    # symlink to a huge one), a FIFO or a device at once, where scanning could take minutes.
+    if path.name.endswith(SPEC_SUFFIX) and (path.exists() or path.is_symlink()):
+        return [path]
     if path.is_dir():
-        specs = [p for p in path.rglob("*.toml") if _is_spec(path, p)]
+        specs = _specs_in(path)
         if not specs:
             raise SpecFilesError(f"no spec files (*.toml) in folder '{path.as_posix()}'")
         return specs
@@ -35,7 +42,17 @@ def _specs_at(path: Path) -> list[Path]:
     raise SpecFilesError(f"no such file or folder: '{path.as_posix()}'")
 
 
-def _is_spec(folder: Path, path: Path) -> bool:
-    """In a folder scan: not a folder, not under a hidden folder (.venv), not pyproject.toml."""
-    hidden = any(part.startswith(".") for part in path.relative_to(folder).parts[:-1])
-    return not hidden and path.name != "pyproject.toml" and not path.is_dir()
+def _specs_in(folder: Path) -> list[Path]:
+    """In a folder scan: `*.toml` but pyproject.toml, not in hidden folders (.venv), not folders.
+
+    Hidden folders are never entered, nor are symlinked folders (a link to `/` stays cheap).
+    """
+    specs = []
+    for root, folders, files in os.walk(folder):
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        specs += [
+            Path(root, name)
+            for name in files
+            if name.endswith(SPEC_SUFFIX) and name != "pyproject.toml"
+        ]
+    return specs

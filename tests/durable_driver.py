@@ -5,9 +5,11 @@
 The job is one JSON object: `store` (a store URL), `action` ("launch" or "resume"), `message` and
 `thread_id` (launch), `thread_id` and `response` (resume), `steps` for a ScriptedModel, `marker` (a
 file each handler call appends its intent to), `kill_in` (the intent whose handler SIGKILLs this
-process once it has marked the file) and `barrier` (`{"dir", "parties", "at"}`: the first append,
-or with "at": "start" the launch or resume itself, waits until that many processes reach it).
-Prints one JSON object: the thread, or the error.
+process once it has marked the file), `hold_in` (the intent whose handler, once it has marked
+the file, waits until the file `<marker>.go` exists), `retry_busy` (resume again while the thread
+is busy: a dead worker's lease has not expired yet) and `barrier` (`{"dir", "parties", "at"}`:
+the first call on the store, or with "at": "start" the launch or resume itself, waits until that
+many processes reach it). Prints one JSON object: the thread, or the error.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,7 @@ from agentgen.runtime import (
     ScriptedModel,
     SqliteStore,
     Store,
+    ThreadBusy,
     ThreadConflict,
     store_from_url,
 )
@@ -38,15 +42,18 @@ from generated.calculator.state import Thread
 from generated.calculator.tools import Add, Divide, Multiply, Subtract
 
 BARRIER_WAIT_S = 30.0
-_REFUSALS = (IncompatibleThread, ResponseRefused, ThreadConflict)
+HOLD_WAIT_S = 30.0
+BUSY_RETRY_S = 0.05
+_REFUSALS = (IncompatibleThread, ResponseRefused, ThreadBusy, ThreadConflict)
 
 
 class Handlers:
     """The calculator's tools, each leaving a trace in the marker file before it acts."""
 
-    def __init__(self, marker: str, kill_in: str | None) -> None:
+    def __init__(self, marker: str, kill_in: str | None, hold_in: str | None = None) -> None:
         self.marker = Path(marker)
         self.kill_in = kill_in
+        self.hold_in = hold_in
 
     def _mark(self, intent: str) -> None:
         # fsync, so the mark survives the SIGKILL that may follow
@@ -56,6 +63,8 @@ class Handlers:
             os.fsync(file.fileno())
         if intent == self.kill_in:
             os.kill(os.getpid(), signal.SIGKILL)
+        if intent == self.hold_in:  # a long call: the test acts while this process is inside it
+            wait_for(self.marker.with_name(self.marker.name + ".go"), HOLD_WAIT_S)
 
     def add(self, call: Add) -> float:
         self._mark("add")
@@ -75,7 +84,7 @@ class Handlers:
 
 
 class BarrierStore:
-    """A real store whose first append waits until every racing process has reached it."""
+    """A real store whose first call (taking the thread's lease) waits for every racing process."""
 
     def __init__(self, inner: Store, directory: str, parties: int) -> None:
         self.inner = inner
@@ -83,17 +92,41 @@ class BarrierStore:
         self.parties = parties
         self.waited = False
 
-    async def append(self, thread_id: str, seq: int, event_json: str) -> None:
+    def _first(self) -> None:
         if not self.waited:
             self.waited = True
             arrive(self.directory, self.parties)
+
+    async def append(self, thread_id: str, seq: int, event_json: str) -> None:
+        self._first()
         await self.inner.append(thread_id, seq, event_json)
 
+    async def append_many(self, thread_id: str, seq: int, events_json: Sequence[str]) -> None:
+        self._first()
+        await self.inner.append_many(thread_id, seq, events_json)
+
     async def load(self, thread_id: str) -> list[str]:
+        self._first()
         return await self.inner.load(thread_id)
 
     async def thread_ids(self) -> list[str]:
         return await self.inner.thread_ids()
+
+    async def acquire_lease(self, thread_id: str, owner: str, ttl_s: float) -> bool:
+        self._first()
+        return await self.inner.acquire_lease(thread_id, owner, ttl_s)
+
+    async def release_lease(self, thread_id: str, owner: str) -> None:
+        await self.inner.release_lease(thread_id, owner)
+
+
+def wait_for(path: Path, timeout_s: float) -> None:
+    """Block until `path` exists."""
+    deadline = time.monotonic() + timeout_s
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{path} never appeared")
+        time.sleep(0.005)
 
 
 def arrive(directory: Path, parties: int) -> None:
@@ -121,13 +154,21 @@ def response_from(data: dict[str, Any] | None) -> Response:
 async def run(job: dict[str, Any], store: Store) -> Thread:
     """Launch or resume as the job says."""
     model = ScriptedModel(job.get("steps", []))
-    handlers = Handlers(job["marker"], job.get("kill_in"))
+    handlers = Handlers(job["marker"], job.get("kill_in"), job.get("hold_in"))
     if job["action"] == "launch":
         return await launch(
             job["message"], model=model, store=store, handlers=handlers, thread_id=job["thread_id"]
         )
-    response = response_from(job.get("response"))
-    return await resume(job["thread_id"], response, model=model, store=store, handlers=handlers)
+    while True:
+        response = response_from(dict(job["response"]) if job.get("response") else None)
+        try:
+            return await resume(
+                job["thread_id"], response, model=model, store=store, handlers=handlers
+            )
+        except ThreadBusy:
+            if not job.get("retry_busy"):
+                raise
+            await asyncio.sleep(BUSY_RETRY_S)
 
 
 async def main(job: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Durable threads across real processes: racing writers, SIGKILL inside a handler, refusals.
+"""Durable threads across real processes: racing writers, busy threads, SIGKILL inside a
+handler, refusals.
 
 Every launch and resume runs in its own OS process (tests/durable_driver.py) on one SQLite file
 or one PostgreSQL schema; the test process only reads the rows the others left behind.
@@ -13,14 +14,17 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from starlette.testclient import TestClient
 
 from agentgen.runtime import (
+    LEASE_TTL_ENV,
     IncompatibleThread,
     PostgresStore,
     SqliteStore,
@@ -28,12 +32,14 @@ from agentgen.runtime import (
     store_from_url,
 )
 from generated.calculator.agent import VERSION
+from generated.calculator.http import create_app
 from generated.calculator.state import Thread
 from generated.calculator.threads import load_thread
 from tests.agent_cli import ROOT, run_agent_cli
 from tests.postgres_db import fresh_schema
 
 SQLITE = "sqlite:///"
+LEASE_TTL_S = 1.0
 ADD = {"intent": "add", "a": 1, "b": 2}
 DIVIDE = {"intent": "divide", "a": 6, "b": 3}
 DIVIDE_AGAIN = {"intent": "divide", "a": 6, "b": 2}
@@ -65,7 +71,8 @@ class Driver:
     def __init__(self, url: str, tmp_path: Path) -> None:
         self.url = url
         self.marker = tmp_path / "handler-calls"
-        self.env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        # a short lease, so that a SIGKILLed worker's thread is free again within a second
+        self.env = {**os.environ, "PYTHONPATH": str(ROOT), LEASE_TTL_ENV: str(LEASE_TTL_S)}
 
     def start(self, action: str, thread_id: str, **job: Any) -> subprocess.Popen[str]:
         """Start one job; see tests/durable_driver.py for its fields."""
@@ -164,11 +171,14 @@ def types(events: list[dict[str, Any]]) -> list[str]:
     return [event["type"] for event in events]
 
 
-def test_two_processes_writing_the_same_next_event_one_wins_one_conflicts(
-    driver: Driver, tmp_path: Path
-) -> None:
-    call_id, length = paused_for_approval(driver, "thread_race")
-    # both processes have loaded the thread when they reach the barrier at their first append
+def busy(thread_id: str) -> str:
+    """The refusal of a thread that another live worker is advancing."""
+    return f"thread '{thread_id}' is being advanced by another worker; try again when it pauses"
+
+
+def test_two_processes_approving_at_once_run_the_call_once(driver: Driver, tmp_path: Path) -> None:
+    call_id, _ = paused_for_approval(driver, "thread_race")
+    # both processes reach their first store call (taking the lease) together
     barrier = {"dir": str(tmp_path / "barrier"), "parties": 2}
     (tmp_path / "barrier").mkdir()
     racers = [
@@ -179,16 +189,11 @@ def test_two_processes_writing_the_same_next_event_one_wins_one_conflicts(
     ]
     outcomes = [driver.outcome(racer) for racer in racers]
     winners = [outcome["thread"] for outcome in outcomes if outcome["ok"]]
-    losers = [outcome for outcome in outcomes if not outcome["ok"]]
+    losers = [(outcome["error"], outcome["message"]) for outcome in outcomes if not outcome["ok"]]
     assert len(winners) == 1
-    assert losers == [
-        {
-            "ok": False,
-            "error": "ThreadConflict",
-            "message": f"thread 'thread_race' was changed by another writer (event {length} "
-            "already exists)",
-        }
-    ]
+    # busy while the winner runs; once it has released the thread, the approval is stale
+    done = "Approval cannot be accepted while the thread is done"
+    assert losers in ([("ThreadBusy", busy("thread_race"))], [("ResponseRefused", done)])
     assert driver.calls() == ["divide"]
     events = stored_events(driver.url, "thread_race")
     assert events == winners[0]["events"]
@@ -206,7 +211,7 @@ def test_two_processes_writing_the_same_next_event_one_wins_one_conflicts(
 def test_three_unsynchronised_approvers_store_the_approval_once(
     driver: Driver, tmp_path: Path
 ) -> None:
-    call_id, length = paused_for_approval(driver, "thread_crowd")
+    call_id, _ = paused_for_approval(driver, "thread_crowd")
     # started together, each loads whenever it gets there: before or after the winner's writes
     barrier = {"dir": str(tmp_path / "barrier"), "parties": 3, "at": "start"}
     (tmp_path / "barrier").mkdir()
@@ -218,12 +223,9 @@ def test_three_unsynchronised_approvers_store_the_approval_once(
     ]
     outcomes = [driver.outcome(racer) for racer in racers]
     assert [outcome["ok"] for outcome in outcomes].count(True) == 1
+    # never a ThreadConflict: only the lease holder writes
     allowed = {
-        (
-            "ThreadConflict",
-            f"thread 'thread_crowd' was changed by another writer (event {length} already exists)",
-        ),
-        ("ResponseRefused", "Approval cannot be accepted while the thread is running"),
+        ("ThreadBusy", busy("thread_crowd")),
         ("ResponseRefused", "Approval cannot be accepted while the thread is done"),
     }
     for outcome in outcomes:
@@ -232,6 +234,49 @@ def test_three_unsynchronised_approvers_store_the_approval_once(
     assert driver.calls() == ["divide"]
     assert types(stored_events(driver.url, "thread_crowd")) == APPROVED_RUN
     assert load(driver.url, "thread_crowd").status == "done"
+
+
+def test_a_thread_inside_a_handler_in_another_process_is_busy_for_everyone_else(
+    driver: Driver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    worker = driver.start(
+        "launch", "thread_busy", message="add 1 and 2", steps=[ADD, DONE], hold_in="add"
+    )
+    wait_until(lambda: driver.calls() == ["add"], worker)  # the worker is inside the handler
+    rows = stored_rows(driver.url, "thread_busy")
+    started = ["thread_started", "user_message", "tool_call"]
+    assert types([json.loads(event) for _, event in rows]) == started
+    # a "resume stuck threads" job, a retried approval, the CLI and the HTTP app: all refused
+    for response in (None, approval("call_any")):
+        outcome = driver.outcome(driver.start("resume", "thread_busy", response=response))
+        assert outcome == {"ok": False, "error": "ThreadBusy", "message": busy("thread_busy")}
+    fails_cleanly(cli(driver.url, "resume", "thread_busy", model=True), busy("thread_busy"))
+    monkeypatch.setenv("AGENTGEN_AUTH", "none")
+    monkeypatch.setenv("AGENTGEN_BASE_URL", "http://127.0.0.1:9/v1")  # configured, never called
+    store = store_from_url(driver.url)
+    try:
+        with TestClient(create_app(store=store)) as client:
+            answer = client.post("/threads/thread_busy/responses", json={"type": "resume"})
+    finally:
+        asyncio.run(close(store))
+    assert (answer.status_code, answer.json()) == (409, {"error": busy("thread_busy")})
+    assert stored_rows(driver.url, "thread_busy") == rows
+    (tmp_path / "handler-calls.go").touch()  # the handler returns
+    finished = driver.outcome(worker)
+    assert finished["ok"], finished
+    assert types(finished["thread"]["events"]) == [*started, "tool_result", "tool_call"]
+    assert finished["thread"]["status"] == "done"
+    assert driver.calls() == ["add"]
+    assert stored_events(driver.url, "thread_busy") == finished["thread"]["events"]
+
+
+def wait_until(condition: Callable[[], bool], process: subprocess.Popen[str]) -> None:
+    """Poll until `condition` holds; fail if `process` exits first."""
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.01)
 
 
 def test_launched_in_one_process_and_approved_in_another(driver: Driver) -> None:
@@ -263,7 +308,8 @@ def killed(process: subprocess.Popen[str]) -> None:
 
 def escalates_then_continues(driver: Driver, thread_id: str, intent: str, call_id: str) -> None:
     """Resume the killed thread in new processes: an escalation, never a second handler call."""
-    escalated = driver.thread("resume", thread_id, response=None, steps=[])
+    # busy until the dead worker's lease expires (LEASE_TTL_S), then escalated
+    escalated = driver.thread("resume", thread_id, response=None, steps=[], retry_busy=True)
     assert escalated["status"] == "awaiting_human"
     assert escalated["pending"] == {
         "intent": "escalation",
@@ -395,10 +441,15 @@ def write_thread(url: str, thread_id: str, events: list[dict[str, Any]]) -> None
     asyncio.run(write())
 
 
-def cli(url: str, *arguments: str) -> subprocess.CompletedProcess[str]:
-    """`python -m generated.calculator ...` in a new process on the store at `url`."""
+def cli(url: str, *arguments: str, model: bool = False) -> subprocess.CompletedProcess[str]:
+    """`python -m generated.calculator ...` in a new process on the store at `url`.
+
+    `model`: with a model configured (a local server that is never called), as a worker has.
+    """
     env = {**os.environ, "AGENTGEN_STORE": url}
     env.pop("AGENTGEN_MODEL", None)
+    if model:
+        env["AGENTGEN_BASE_URL"] = "http://127.0.0.1:9/v1"
     return run_agent_cli("calculator", *arguments, env=env)
 
 

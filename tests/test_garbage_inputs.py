@@ -195,9 +195,12 @@ def test_a_folder_skips_a_directory_named_like_a_spec() -> None:
 
 
 def test_a_directory_named_like_a_spec_given_explicitly() -> None:
+    # Named like a spec, it is read as one: not scanned (a symlink to `/` would take minutes).
     Path("specs/x.toml").mkdir(parents=True)
-    error = _usage_error("specs/x.toml")
-    assert error == "Error: no spec files (*.toml) in folder 'specs/x.toml'"
+    Path("specs/x.toml/calc.toml").write_bytes(MINIMAL)
+    result = _validate("specs/x.toml")
+    assert result.exit_code == 1
+    assert result.stdout == "specs/x.toml:1:1: error[AG003]: cannot read file: is a directory\n"
 
 
 def test_a_dangling_symlink_cannot_be_read() -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -178,33 +176,3 @@ def test_the_limit_can_be_configured(api: Api, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("AGENTGEN_MAX_BODY_BYTES", "64")
     response = api.launch("y" * 100)
     assert response.status_code == 413
-
-
-class _Catcher(BaseHTTPRequestHandler):
-    received: list[dict[str, Any]]
-
-    def do_POST(self) -> None:
-        length = int(self.headers["Content-Length"])
-        self.received.append(json.loads(self.rfile.read(length)))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        del args
-
-
-def test_a_callback_is_posted_when_the_thread_waits_for_a_person(api: Api) -> None:
-    _Catcher.received = []
-    catcher = ThreadingHTTPServer(("127.0.0.1", 0), _Catcher)
-    threading.Thread(target=catcher.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{catcher.server_address[1]}/hook"
-        script(api.model, DIVIDE)
-        launched = api.launch(callback_url=url).json()
-        assert _Catcher.received == [launched]
-        script(api.model, DONE)
-        approval = {"type": "approval", "call_id": launched["pending"]["call_id"], "approved": True}
-        api.client.post(f"/threads/{launched['id']}/responses", json=approval)
-        assert len(_Catcher.received) == 1, "a finished thread needs no one"
-    finally:
-        catcher.shutdown()

@@ -11,6 +11,7 @@ from agentgen.validate._positions import (
     Position,
     PositionMap,
     first_deep_bracket,
+    first_unreadable_integer,
     position_in_string,
     scan_positions,
 )
@@ -212,3 +213,21 @@ def test_first_deep_bracket_counts_value_brackets_only() -> None:
 def test_first_deep_bracket_follows_arrays_across_lines() -> None:
     text = 'x = [\n  "]]]",\n  [\n    { a = [1] },\n  ],\n]\n'
     assert first_deep_bracket(text, 3) == Position(4, 11)
+
+
+def test_first_unreadable_integer_skips_keys_strings_comments_dates_and_floats() -> None:
+    big = "1" * 5000
+    text = (
+        f"# {big}\n"
+        f'{big} = "{big}"\n'
+        f"d = 1979-05-27T07:32:00+01:00\n"
+        f"f = 1.{big}\n"
+        f"e = 1e+{big}\n"
+        f"[t.{big}]\n"
+        f"x = [1, {{ {big} = 2, k = -{big[:4400]}_1 }}]\n"
+    )
+    assert first_unreadable_integer(text) == (Position(7, 21 + len(big)), 4401)
+
+
+def test_first_unreadable_integer_is_none_within_the_limit() -> None:
+    assert first_unreadable_integer(f"x = {'9' * 4300}\n") is None

@@ -7,6 +7,7 @@ test_runtime_stores.py.
 from __future__ import annotations
 
 import asyncio
+import socket
 import uuid
 from collections.abc import Iterator
 
@@ -16,6 +17,7 @@ import pytest
 from agentgen.runtime import (
     PostgresStore,
     Store,
+    StoreUnavailable,
     ThreadConflict,
     default_store,
     store_from_url,
@@ -158,8 +160,10 @@ def test_a_dropped_connection_is_replaced_on_the_next_call(url: str) -> None:
                 (name,),
             ).fetchall()
         assert dropped == [(True,)]
-        with pytest.raises(psycopg.OperationalError):
+        with pytest.raises(StoreUnavailable) as raised:
             await store.load("abc")
+        cause = "terminating connection due to administrator command"
+        assert str(raised.value) == f"store '{store.url}' cannot be read: {cause}"
         await store.append("abc", 1, "e1")
         events = await store.load("abc")
         await store.close()
@@ -188,3 +192,49 @@ def test_agentgen_store_selects_postgres(url: str, monkeypatch: pytest.MonkeyPat
     asyncio.run(store.append("abc", 0, "e0"))
     assert _rows(url) == [("abc", 0, "e0")]
     asyncio.run(store.close())
+
+
+def test_the_lease_table_has_the_documented_columns(store: PostgresStore, url: str) -> None:
+    asyncio.run(store.thread_ids())
+    with psycopg.connect(url) as db:
+        columns = db.execute(
+            "SELECT column_name, data_type, is_nullable FROM information_schema.columns"
+            " WHERE table_name = 'agentgen_leases' AND table_schema = current_schema()"
+            " ORDER BY ordinal_position"
+        ).fetchall()
+    assert columns == [
+        ("thread_id", "text", "NO"),
+        ("owner", "text", "NO"),
+        ("expires_at", "timestamp with time zone", "NO"),
+    ]
+
+
+def test_racing_workers_on_their_own_connections_give_a_lease_to_one(url: str) -> None:
+    async def take(index: int, thread_id: str) -> bool:
+        store = PostgresStore(url)
+        try:
+            return await store.acquire_lease(thread_id, f"worker-{index}", 60)
+        finally:
+            await store.close()
+
+    async def race(thread_id: str) -> list[bool]:
+        return await asyncio.gather(*(take(index, thread_id) for index in range(8)))
+
+    for trial in range(5):
+        assert asyncio.run(race(f"t{trial}")).count(True) == 1
+
+
+def test_a_server_that_cannot_be_reached_is_one_line_naming_it() -> None:
+    with socket.socket() as probe:  # a port nothing listens on once the probe is closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    store = PostgresStore(f"postgresql://agent:s3cret@127.0.0.1:{port}/threads")
+    with pytest.raises(StoreUnavailable) as raised:
+        asyncio.run(store.load("abc"))
+    message = str(raised.value)
+    prefix = f"store 'postgresql://agent:***@127.0.0.1:{port}/threads' cannot be opened: "
+    assert message.startswith(prefix), message
+    assert "Connection refused" in message
+    assert "s3cret" not in message
+    assert "\n" not in message
+    assert raised.value.http_status == 503

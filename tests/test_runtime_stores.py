@@ -6,6 +6,7 @@ import asyncio
 import functools
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -131,6 +132,51 @@ def test_thread_ids_are_sorted_by_code_point(make_store: Factory) -> None:
     assert asyncio.run(store.thread_ids()) == ["B", "Z", "a", "a2", "b", "é"]
 
 
+def test_append_many_stores_every_event_in_one_go(make_store: Factory) -> None:
+    store = make_store()
+    asyncio.run(store.append_many("abc", 0, ["e0", "e1"]))
+    asyncio.run(store.append_many("abc", 2, ["e2", "e3", "e4"]))
+    asyncio.run(store.append_many("abc", 5, []))
+    asyncio.run(store.append("abc", 5, "e5"))
+    assert asyncio.run(store.load("abc")) == ["e0", "e1", "e2", "e3", "e4", "e5"]
+
+
+def test_append_many_on_a_taken_seq_writes_none_of_its_events(make_store: Factory) -> None:
+    first, second = make_store(), make_store()
+    asyncio.run(first.append_many("abc", 0, ["first 0", "first 1"]))
+    with pytest.raises(ThreadConflict) as raised:
+        asyncio.run(second.append_many("abc", 1, ["late 1", "late 2", "late 3"]))
+    assert (
+        str(raised.value) == "thread 'abc' was changed by another writer (event 1 already exists)"
+    )
+    with pytest.raises(ThreadConflict) as raised:
+        asyncio.run(second.append_many("new", 1, ["e1", "e2"]))
+    assert str(raised.value) == "thread 'new' has 0 events; appending event 1 would leave a gap"
+    assert asyncio.run(first.load("abc")) == ["first 0", "first 1"]
+    assert asyncio.run(first.thread_ids()) == ["abc"]
+
+
+def test_a_lease_is_held_by_one_owner_until_released(make_store: Factory) -> None:
+    first, second = make_store(), make_store()
+    assert asyncio.run(first.acquire_lease("abc", "worker-1", 60)) is True
+    assert asyncio.run(second.acquire_lease("abc", "worker-2", 60)) is False
+    assert asyncio.run(first.acquire_lease("abc", "worker-1", 60)) is True  # a renewal
+    assert asyncio.run(second.acquire_lease("other", "worker-2", 60)) is True
+    asyncio.run(second.release_lease("abc", "worker-2"))  # not its lease: nothing changes
+    assert asyncio.run(second.acquire_lease("abc", "worker-2", 60)) is False
+    asyncio.run(first.release_lease("abc", "worker-1"))
+    assert asyncio.run(second.acquire_lease("abc", "worker-2", 60)) is True
+    assert asyncio.run(first.acquire_lease("abc", "worker-1", 60)) is False
+
+
+def test_an_expired_lease_goes_to_the_next_owner(make_store: Factory) -> None:
+    first, second = make_store(), make_store()
+    assert asyncio.run(first.acquire_lease("abc", "dead-worker", 0.05)) is True
+    time.sleep(0.1)  # the worker died: nobody renews its lease
+    assert asyncio.run(second.acquire_lease("abc", "worker-2", 60)) is True
+    assert asyncio.run(first.acquire_lease("abc", "dead-worker", 60)) is False
+
+
 def test_sqlite_threads_persist_across_store_objects(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "folder" / "threads.db"
     writer = SqliteStore(path)
@@ -168,6 +214,33 @@ def test_store_from_url_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert (tmp_path / "abs.db").is_file()
     relative.close()
     absolute.close()
+
+
+def test_sqlite_urls_take_read_only_and_a_page_cap(tmp_path: Path) -> None:
+    SqliteStore(tmp_path / "threads.db").close()
+    url = f"sqlite:///{tmp_path / 'threads.db'}?mode=ro&max_pages=50"
+    store = store_from_url(url)
+    assert isinstance(store, SqliteStore)
+    assert (store.path, store.read_only, store.url) == (str(tmp_path / "threads.db"), True, url)
+    assert asyncio.run(store.thread_ids()) == []
+    store.close()
+    plain = store_from_url(f"sqlite:///{tmp_path / 'threads.db'}?mode=rw")
+    assert isinstance(plain, SqliteStore)
+    assert (plain.read_only, plain.url) == (False, f"sqlite:///{tmp_path / 'threads.db'}")
+    plain.close()
+
+
+@pytest.mark.parametrize("option", ["mode=wal", "max_pages=0", "max_pages=x", "cache=shared"])
+def test_sqlite_urls_refuse_other_options(option: str, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'threads.db'}?{option}"
+    key, _, value = option.partition("=")
+    with pytest.raises(ValueError) as raised:
+        store_from_url(url)
+    assert str(raised.value) == (
+        f"unsupported option {key}={value!r} in store URL {url!r}: "
+        "a sqlite URL takes mode=ro and max_pages=N (N >= 1)"
+    )
+    assert not (tmp_path / "threads.db").exists()
 
 
 @pytest.mark.parametrize("url", ["postgre://db/threads", "sqlite:///", "threads.db", "memory:"])
@@ -259,3 +332,25 @@ def test_many_stores_opening_one_new_file_at_once_all_succeed(tmp_path: Path) ->
 
 def _open_and_close(path: Path, _index: int) -> None:
     SqliteStore(path).close()
+
+
+def test_racing_sqlite_stores_give_a_lease_to_one_owner(tmp_path: Path) -> None:
+    path = tmp_path / "leases.db"
+    SqliteStore(path).close()
+    for trial in range(10):
+        winners = _lease_winners(path, f"t{trial}", 6)
+        assert len(winners) == 1, winners
+
+
+def _lease_winners(path: Path, thread_id: str, count: int) -> list[int]:
+    """Which of `count` stores, each on its own connection, got the lease they asked for at once."""
+    winners: list[int] = []
+
+    def take(index: int) -> None:
+        store = SqliteStore(path)
+        if asyncio.run(store.acquire_lease(thread_id, f"worker-{index}", 60)):
+            winners.append(index)
+        store.close()
+
+    assert _all_at_once(count, take) == []
+    return winners

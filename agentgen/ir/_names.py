@@ -56,7 +56,8 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
             defines=_words("main"),
             imports=_PEOPLE
             | _words(
-                "AgentgenError Response Thread VERSION argparse asyncio describe_thread launch "
+                "AgentgenError Response Thread VERSION ValidationError argparse asyncio "
+                "compact_error describe_thread launch "
                 "load_thread parse_var render_thread resume sys thread_json"
             ),
             beside_spec=False,
@@ -71,14 +72,14 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
                 "Model ModelConfig ModelRequest NEXT_STEP NextStep PromptVars "
                 "RESULT_EVENTS Response ResponseRefused StepError Store Thread "
                 "ToolContext VERSION ValidationError compact_error dataclass "
-                "default_handlers default_store field functools json_ready load_thread "
+                "default_handlers default_store field functools hold_lease json_ready load_thread "
                 "new_id parse_step reduce render_next_step render_system resolve_model "
-                "run_handler to_json"
+                "run_handler to_json ValueRefused check_json_value event_json"
             ),
         ),
         "context": ModuleNames(
             defines=_words("Context render_event render_thread"),
-            imports=_EVENTS | _words("Any Iterable to_yaml"),
+            imports=_EVENTS | _words("Any Iterable escape_tags to_yaml"),
         ),
         "events": ModuleNames(
             defines=_EVENTS | _PEOPLE | _words("EVENT RESULT_EVENTS Response ToolResult"),
@@ -99,10 +100,11 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
             ),
             imports=_PEOPLE
             | _words(
-                "AgentgenError Annotated Any BaseModel ConfigDict Field Handlers JSONResponse "
-                "Literal Model PersonResponse Request Response Route Starlette Store Thread "
-                "TypeAdapter VERSION ValidationError agentgen_error_response check_auth "
-                "default_store launch load_thread post_callback read_json_object resume"
+                "AgentgenError Annotated Any BaseModel CallbackSender CallbackUrl ConfigDict Field "
+                "Handlers JSONResponse Literal MAX_ID_CHARS MAX_TEXT_CHARS Model PersonResponse "
+                "Request Response Route Starlette Store Thread TypeAdapter VERSION "
+                "ValidationError agentgen_error_response check_auth default_store launch "
+                "load_thread path_thread_id read_json_object resume"
             ),
             beside_spec=False,
         ),
@@ -110,7 +112,7 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
             defines=_words(
                 "NEXT_STEP PromptVars STATE_INSTRUCTIONS SYSTEM render_next_step render_system"
             ),
-            imports=_words("Any BaseModel StateName jinja2"),
+            imports=_words("Any BaseModel ImmutableSandboxedEnvironment StateName jinja2"),
         ),
         "reducer": ModuleNames(
             defines=_words("TRANSITIONS fold reduce"),

@@ -6,7 +6,15 @@ Nothing here is specific to one agent.
 from __future__ import annotations
 
 from ._anthropic import AnthropicModel
-from ._base import AgentgenError
+from ._base import AgentgenError, ConfigurationError
+from ._callbacks import (
+    CallbackSender,
+    CallbackUrl,
+    callback_hosts,
+    check_callback_url,
+    deliver,
+    signature,
+)
 from ._calls import run_handler, takes_context
 from ._describe import describe_thread, parse_var
 from ._errors import compact_error
@@ -17,11 +25,22 @@ from ._http import (
     agentgen_error_response,
     check_auth,
     json_error,
+    path_thread_id,
     post_callback,
     read_json_object,
 )
 from ._ids import new_id
 from ._intents import IntentSpecs, args_schema, intent_spec
+from ._leases import DEFAULT_LEASE_TTL_S, LEASE_TTL_ENV, hold_lease, lease_ttl_s
+from ._limits import (
+    MAX_EVENT_CHARS,
+    MAX_ID_CHARS,
+    MAX_JSON_DEPTH,
+    MAX_TEXT_CHARS,
+    ValueRefused,
+    check_json_value,
+    event_json,
+)
 from ._models import (
     IntentSpec,
     Model,
@@ -39,13 +58,30 @@ from ._provider import ModelUnavailable
 from ._refusals import IncompatibleThread, ResponseRefused
 from ._resolve import resolve_model
 from ._sqlite import SqliteStore
-from ._stores import MemoryStore, Store, ThreadConflict, ThreadNotFound
+from ._stores import (
+    MemoryStore,
+    Store,
+    StoreUnavailable,
+    ThreadBusy,
+    ThreadConflict,
+    ThreadNotFound,
+)
+from ._tags import escape_tags
 from ._urls import default_store, store_from_url
 from ._yaml import to_yaml
 
 __all__ = [
+    "DEFAULT_LEASE_TTL_S",
+    "LEASE_TTL_ENV",
+    "MAX_EVENT_CHARS",
+    "MAX_ID_CHARS",
+    "MAX_JSON_DEPTH",
+    "MAX_TEXT_CHARS",
     "AgentgenError",
     "AnthropicModel",
+    "CallbackSender",
+    "CallbackUrl",
+    "ConfigurationError",
     "FallbackModel",
     "HandlerNotImplemented",
     "HttpError",
@@ -67,25 +103,38 @@ __all__ = [
     "SqliteStore",
     "StepError",
     "Store",
+    "StoreUnavailable",
+    "ThreadBusy",
     "ThreadConflict",
     "ThreadNotFound",
+    "ValueRefused",
     "agentgen_error_response",
     "args_schema",
     "call_handler",
+    "callback_hosts",
     "check_auth",
+    "check_callback_url",
+    "check_json_value",
     "compact_error",
     "default_store",
+    "deliver",
     "describe_thread",
+    "escape_tags",
+    "event_json",
+    "hold_lease",
     "intent_spec",
     "json_error",
     "json_ready",
+    "lease_ttl_s",
     "new_id",
     "parse_step",
     "parse_var",
+    "path_thread_id",
     "post_callback",
     "read_json_object",
     "resolve_model",
     "run_handler",
+    "signature",
     "store_from_url",
     "takes_context",
     "to_yaml",

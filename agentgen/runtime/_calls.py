@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 from collections.abc import Callable
@@ -13,11 +14,23 @@ _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_O
 
 
 async def run_handler(handler: Callable[..., Any], call: BaseModel, context: object) -> object:
-    """Run `handler` on `call` (and `context` when it takes two arguments), awaiting if async."""
-    result = handler(call, context) if takes_context(handler) else handler(call)
-    if inspect.isawaitable(result):
+    """Run `handler` on `call` (and `context` if it takes two): a sync one in a worker thread."""
+    arguments = (call, context) if takes_context(handler) else (call,)
+    if is_async(handler):
+        result = handler(*arguments)
+    else:  # in a worker thread, so that a slow sync handler never holds up the event loop
+        result = await asyncio.to_thread(handler, *arguments)
+    if inspect.isawaitable(result):  # an async handler, or a sync one that returns an awaitable
         result = await result
     return result
+
+
+def is_async(handler: Callable[..., Any]) -> bool:
+    """Whether calling `handler` only makes a coroutine: an `async def`, or an object with one."""
+    # a class's own __call__: a function's is a slot wrapper, an object's may be `async def`
+    return inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(
+        type(handler).__call__
+    )
 
 
 def takes_context(handler: Callable[..., Any]) -> bool:

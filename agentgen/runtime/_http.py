@@ -1,20 +1,30 @@
-"""HTTP plumbing every agent's `http.py` shares: auth, JSON bodies and errors, callbacks."""
+"""HTTP plumbing every agent's `http.py` shares: auth, JSON bodies and errors, input limits."""
 
 from __future__ import annotations
 
 import hmac
 import json
 import logging
+import math
 import os
 from typing import Any
 
-import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from ._base import AgentgenError
+from ._callbacks import callback_request, deliver
+from ._limits import (
+    MAX_ID_CHARS,
+    MAX_INTEGER,
+    MAX_JSON_DEPTH,
+    ValueRefused,
+    check_json_value,
+)
+from ._stores import ThreadNotFound
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+_BODY = "request body"
 _log = logging.getLogger("agentgen.http")
 
 
@@ -58,8 +68,32 @@ def check_auth(request: Request) -> None:
         raise HttpError(401, "missing or wrong bearer token")
 
 
+def path_thread_id(request: Request) -> str:
+    """The path's `{thread_id}`; one no thread can have (too long, unprintable) is not found."""
+    thread_id: str = request.path_params["thread_id"]
+    # before any store sees it: PostgreSQL text cannot even hold the NUL of `/threads/%00`
+    if len(thread_id) > MAX_ID_CHARS or not thread_id.isprintable():
+        raise ThreadNotFound(thread_id[:MAX_ID_CHARS])
+    return thread_id
+
+
 async def read_json_object(request: Request) -> dict[str, Any]:
-    """The request's JSON object body, within the size limit (AGENTGEN_MAX_BODY_BYTES)."""
+    """The request's JSON object body, within the size limit and the limits of a thread's values."""
+    body = await _read_body(request)
+    try:
+        data = json.loads(body, parse_int=_json_int, parse_float=_json_float, parse_constant=_nan)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise HttpError(400, f"request body is not JSON: {error}") from None
+    except RecursionError:  # deeper than the parser's stack: far beyond the limit
+        raise ValueRefused(f"{_BODY} is nested deeper than {MAX_JSON_DEPTH} levels") from None
+    if not isinstance(data, dict):
+        raise HttpError(400, "request body must be a JSON object")
+    check_json_value(data, _BODY)  # depth, lone surrogates: 422 before anything is stored
+    return data
+
+
+async def _read_body(request: Request) -> bytes:
+    """The body's bytes, or 413 past AGENTGEN_MAX_BODY_BYTES (checked as they arrive)."""
     limit = int(os.environ.get("AGENTGEN_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -69,23 +103,29 @@ async def read_json_object(request: Request) -> dict[str, Any]:
         body += chunk
         if len(body) > limit:
             raise HttpError(413, f"request body larger than {limit} bytes")
-    try:
-        data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise HttpError(400, f"request body is not JSON: {error}") from None
-    if not isinstance(data, dict):
-        raise HttpError(400, "request body must be a JSON object")
-    return data
+    return body
+
+
+def _json_int(text: str) -> int:
+    # the length first: int() of thousands of digits is slow, and past 4300 a bare ValueError
+    if len(text.lstrip("-")) > 19 or abs(value := int(text)) > MAX_INTEGER:
+        raise ValueRefused(f"{_BODY} holds an integer beyond 64 bits")
+    return value
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e400 would be stored as Infinity, which JSON does not have
+        raise ValueRefused(f"{_BODY} holds a number beyond the range of a float")
+    return value
+
+
+def _nan(text: str) -> float:
+    raise HttpError(400, f"request body is not JSON: {text} is not a JSON value")
 
 
 async def post_callback(url: str | None, payload: dict[str, Any]) -> None:
-    """POST the thread to a callback URL; a failing callback is logged, never fatal."""
+    """POST the thread to `url` (else AGENTGEN_CALLBACK_URL) and wait: retried, signed, logged."""
     target = url or os.environ.get("AGENTGEN_CALLBACK_URL")
-    if not target:
-        return
-    try:
-        async with httpx.AsyncClient(timeout=5.0) as client:
-            response = await client.post(target, json=payload)
-            response.raise_for_status()
-    except httpx.HTTPError as error:
-        _log.warning("callback to %s failed: %s", target, error)
+    if target:
+        await deliver(target, *callback_request(payload))

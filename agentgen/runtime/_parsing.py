@@ -10,6 +10,7 @@ from pydantic_core import ErrorDetails
 
 from ._errors import one_line, problem_text
 from ._lenient import decode_object, preview
+from ._limits import ValueRefused, check_json_value
 from ._models import ModelOutput
 
 T = TypeVar("T")
@@ -36,6 +37,10 @@ def parse_step(output: ModelOutput, adapter: TypeAdapter[T]) -> T | StepError:
         decoded = output
     else:
         return StepError(f"model output is neither text nor an object: {type(output).__name__}")
+    try:
+        check_json_value(decoded, "the model's output")
+    except ValueRefused as refused:
+        return StepError(str(refused))
     return _validate(decoded, adapter)
 
 

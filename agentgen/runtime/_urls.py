@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import threading
+from urllib.parse import parse_qsl
 
+from ._base import ConfigurationError
 from ._postgres import PostgresStore
 from ._sqlite import MEMORY, SqliteStore
 from ._stores import MemoryStore, Store
@@ -25,17 +27,36 @@ def store_from_url(url: str) -> Store:
         return MemoryStore()
     if url.startswith(_POSTGRES):
         return PostgresStore(url)
-    return SqliteStore(_sqlite_path(url))
+    path, query = _sqlite_parts(url)
+    read_only, max_pages = _sqlite_options(url, query)
+    return SqliteStore(path, read_only=read_only, max_pages=max_pages)
 
 
-def _sqlite_path(url: str) -> str:
-    path = url.removeprefix(_SQLITE) if url.startswith(_SQLITE) else ""
+def _sqlite_parts(url: str) -> tuple[str, str]:
+    """The path of a sqlite:/// URL and its options ("mode=ro&max_pages=N", or "")."""
+    path, _, query = (url.removeprefix(_SQLITE) if url.startswith(_SQLITE) else "").partition("?")
     if not path:
-        raise ValueError(
+        raise ConfigurationError(
             f"unsupported store URL {url!r}: use 'memory://', 'sqlite:///path/to/threads.db' "
             "or 'postgresql://user@host:port/dbname'"
         )
-    return path
+    return path, query
+
+
+def _sqlite_options(url: str, query: str) -> tuple[bool, int | None]:
+    """`mode=ro` (read only) and `max_pages=N` (a size cap), the options a sqlite URL takes."""
+    read_only, max_pages = False, None
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if key == "mode" and value in ("ro", "rw"):
+            read_only = value == "ro"
+        elif key == "max_pages" and value.isdigit() and int(value) >= 1:
+            max_pages = int(value)
+        else:
+            raise ConfigurationError(
+                f"unsupported option {key}={value!r} in store URL {url!r}: "
+                "a sqlite URL takes mode=ro and max_pages=N (N >= 1)"
+            )
+    return read_only, max_pages
 
 
 def default_store() -> Store:
@@ -54,5 +75,6 @@ def _place(url: str) -> str:
     """What a store URL points at: relative paths resolve against the working directory."""
     if url == "memory://" or url.startswith(_POSTGRES):
         return url
-    path = _sqlite_path(url)
-    return url if path == MEMORY else os.path.abspath(path)
+    path, query = _sqlite_parts(url)
+    place = path if path == MEMORY else os.path.abspath(path)
+    return f"{place}?{query}" if query else place

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentgen.spec.hints import did_you_mean
+from agentgen.spec.numbers import digits_over_limit, too_many_digits
 
 _COMPARISONS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn)
 _LITERAL_TYPES = (str, int, float, bool, type(None))
@@ -200,6 +201,8 @@ class _Checker(ast.NodeVisitor):
         values = self.enums[name.id]
         literals = other.elts if isinstance(other, ast.List | ast.Tuple | ast.Set) else [other]
         for literal in literals:
+            if _is_huge(literal):
+                continue  # reported on its own, and it cannot be shown
             if isinstance(literal, ast.Constant) and literal.value not in values:
                 shown = ", ".join(repr(v) for v in values)
                 message = f"{literal.value!r} is not a value of '{name.id}' (one of: {shown})"
@@ -221,7 +224,11 @@ class _Checker(ast.NodeVisitor):
         return did_you_mean(name, self.params) or f"the tool's params are: {known}"
 
     def visit_Constant(self, node: ast.Constant) -> None:
-        if not isinstance(node.value, _LITERAL_TYPES):
+        digits = digits_over_limit(node.value) if isinstance(node.value, int) else None
+        if digits is not None:
+            # Hexadecimal literals parse however long; the generated code could not print one.
+            self.report(node, "AG060", f"invalid when expression: {too_many_digits(digits)}")
+        elif not isinstance(node.value, _LITERAL_TYPES):
             self.report(
                 node,
                 "AG062",
@@ -258,6 +265,12 @@ def _is_signed_number(node: ast.expr) -> bool:
         and isinstance(node.operand.value, int | float)
         and not isinstance(node.operand.value, bool)
     )
+
+
+def _is_huge(node: ast.expr) -> bool:
+    """An integer literal too long to print."""
+    value = node.value if isinstance(node, ast.Constant) else None
+    return isinstance(value, int) and digits_over_limit(value) is not None
 
 
 def _is_none(node: ast.expr) -> bool:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import bisect
 import re
+import sys
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 Path = tuple[str | int, ...]
@@ -21,15 +23,17 @@ _SPACE = re.compile(r"[ \t]*")
 _SPACE_AND_NEWLINES = re.compile(r"(?:[ \t\r\n]|#[^\n]*)*")
 _BASIC_BODY = re.compile(r'(?:[^"\\\n]|\\.)*')
 _SCALAR = re.compile(r"[^,\]}\n#]*")
-# The lexemes that matter for bracket depth: strings and comments (skipped whole), brackets,
-# "=" (a value follows) and newlines (a value ends, unless a bracket is still open).
+# The lexemes that matter for values: strings and comments (skipped whole), brackets (depth),
+# "=" (a value follows), newlines (a value ends, unless a bracket is still open) and decimal
+# integers (not part of a key, a date, a time or a float).
 _LEXEME = re.compile(
     r'"""(?:[^"\\]|\\.|"(?!""))*"{3,5}'
     r"|'''(?:[^']|'(?!''))*'{3,5}"
     r'|"(?:[^"\\\n]|\\.)*"'
     r"|'[^'\n]*'"
     r"|#[^\n]*"
-    r"|[\[\]{}=\n]",
+    r"|[\[\]{}=\n]"
+    r"|(?<![\w.:+-])(?P<number>[+-]?[0-9][0-9_]*)(?![\w.:+-]|[ \t]*[=.])",
     re.DOTALL,
 )
 
@@ -230,20 +234,39 @@ def first_deep_bracket(text: str, limit: int) -> Position:
 
     For documents too deep for `tomllib` itself; table headers are not nesting.
     """
+    for match, depth in _value_lexemes(text):
+        if match.group() in ("[", "{") and depth > limit:
+            return _offset_position(text, match.start())
+    return Position(1, 1)
+
+
+def first_unreadable_integer(text: str) -> tuple[Position, int] | None:
+    """Where the first decimal integer too long for `int()` is written, and its digit count.
+
+    For documents `tomllib` fails on with a ValueError: Python refuses to convert more than
+    `sys.get_int_max_str_digits()` digits (its guard against quadratic time).
+    """
+    limit = sys.get_int_max_str_digits()
+    for match, _ in _value_lexemes(text):
+        digits = sum(char.isdigit() for char in match.group("number") or "")
+        if limit and digits > limit:
+            return _offset_position(text, match.start()), digits
+    return None
+
+
+def _value_lexemes(text: str) -> Iterator[tuple[re.Match[str], int]]:
+    """Each lexeme inside a value (after `=`, or within its brackets), with its bracket depth."""
     depth, in_value = 0, False
     for match in _LEXEME.finditer(text):
         token = match.group()
-        if token == "=" and depth == 0:
-            in_value = True
-        elif token == "\n" and depth == 0:
-            in_value = False
-        elif token in ("[", "{") and (in_value or depth > 0):
-            depth += 1
-            if depth > limit:
-                return _offset_position(text, match.start())
-        elif token in ("]", "}") and depth > 0:
-            depth -= 1
-    return Position(1, 1)
+        if depth == 0 and token in ("=", "\n"):
+            in_value = token == "="
+        elif in_value or depth > 0:
+            if token in ("[", "{"):
+                depth += 1
+            elif token in ("]", "}"):
+                depth = max(depth - 1, 0)
+            yield match, depth
 
 
 def _offset_position(text: str, index: int) -> Position:

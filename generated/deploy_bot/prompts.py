@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel
 
 from .tools import StateName
@@ -38,7 +39,9 @@ class PromptVars(BaseModel):
     service: str
 
 
-_jinja = jinja2.Environment(
+# Jinja's sandbox: a template cannot reach Python's internals (`''.__class__`, `os`) nor
+# change the values it is given; it raises jinja2.exceptions.SecurityError instead.
+_jinja = ImmutableSandboxedEnvironment(
     undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
 )
 _system = _jinja.from_string(SYSTEM)

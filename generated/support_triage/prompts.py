@@ -7,6 +7,7 @@ The template text is right here: edit it like any other code. Templates are Jinj
 from __future__ import annotations
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel
 
 from .tools import StateName
@@ -33,7 +34,9 @@ class PromptVars(BaseModel):
     """The variables given at launch; kept in the thread so that resume sees them too."""
 
 
-_jinja = jinja2.Environment(
+# Jinja's sandbox: a template cannot reach Python's internals (`''.__class__`, `os`) nor
+# change the values it is given; it raises jinja2.exceptions.SecurityError instead.
+_jinja = ImmutableSandboxedEnvironment(
     undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
 )
 _system = _jinja.from_string(SYSTEM)

@@ -19,8 +19,12 @@ from agentgen.runtime import (
     ResponseRefused,
     StepError,
     Store,
+    ValueRefused,
+    check_json_value,
     compact_error,
     default_store,
+    event_json,
+    hold_lease,
     json_ready,
     new_id,
     parse_step,
@@ -97,11 +101,16 @@ async def launch(
 ) -> Thread:
     """Start a thread with the user's message and run it until it needs a person or is done."""
     variables = vars if isinstance(vars, PromptVars) else PromptVars.model_validate(vars or {})
+    vars_json = variables.model_dump(mode="json")
+    check_json_value(vars_json, "vars")
     thread = Thread(id=thread_id or new_id("thread_"), events=[], state=AgentState())
-    run = _Run(thread, resolve_model(model, MODEL), store or default_store(), handlers, deps)
-    await run.record(ThreadStarted(version=VERSION, vars=variables.model_dump(mode="json")))
-    await run.record(UserMessageEvent(text=message))
-    return await run.loop()
+    store = store or default_store()
+    run = _Run(thread, resolve_model(model, MODEL), store, handlers, deps)
+    async with hold_lease(store, thread.id):  # ThreadBusy while another worker holds it
+        started = ThreadStarted(version=VERSION, vars=vars_json)
+        # together or not at all: a thread never holds `thread_started` alone
+        await run.record(started, UserMessageEvent(text=message))
+        return await run.loop()
 
 
 async def resume(
@@ -113,12 +122,18 @@ async def resume(
     handlers: Handlers[DepsT] | None = None,
     deps: DepsT | None = None,
 ) -> Thread:
-    """Continue a thread with a person's response (None continues a paused thread)."""
+    """Continue a thread with a person's response (None continues a paused thread).
+
+    Refused with ThreadBusy while another live worker advances the thread.
+    """
     store = store or default_store()
-    thread = await load_thread(thread_id, store, VERSION)
-    run = _Run(thread, resolve_model(model, MODEL), store, handlers, deps)
-    await run.accept(response)
-    return await run.loop()
+    chosen = resolve_model(model, MODEL)
+    # the lease first, then the thread: what this run reads, no other worker writes meanwhile
+    async with hold_lease(store, thread_id):
+        thread = await load_thread(thread_id, store, VERSION)
+        run = _Run(thread, chosen, store, handlers, deps)
+        await run.accept(response)
+        return await run.loop()
 
 
 @dataclass
@@ -145,20 +160,26 @@ class _Run:
         """The launch vars, typed; read once, as `thread_started` is the only event that sets them."""
         return PromptVars.model_validate(self.state.vars)
 
-    async def record(self, event: Event) -> None:
-        """Fold one event into the state, append it durably, then keep both."""
-        state = reduce(
-            self.thread.state, event
-        )  # first, so that a thread never stores what cannot fold
-        await self.store.append(self.thread.id, len(self.thread.events), event.model_dump_json())
-        self.thread.events.append(event)
+    async def record(self, *events: Event) -> None:
+        """Fold events into the state, append them durably (several: all or none), then keep them."""
+        state = self.thread.state
+        for event in events:
+            state = reduce(state, event)  # first, so that a thread never stores what cannot fold
+        rows, seq = [event_json(event) for event in events], len(self.thread.events)
+        if len(rows) == 1:
+            await self.store.append(self.thread.id, seq, rows[0])
+        else:
+            await self.store.append_many(self.thread.id, seq, rows)
+        self.thread.events.extend(events)
         self.thread.state = state
-        self.context.add(event)
+        for event in events:
+            self.context.add(event)
 
     async def loop(self) -> Thread:
         """Take steps until the thread needs a person, is paused or is done."""
         while self.state.status == "running":
             if self.state.in_progress is not None:
+                # this run holds the lease, so the worker that started the call is gone
                 await self.escalate_interrupted_call(self.state.in_progress)
             elif self.state.consecutive_errors >= MAX_CONSECUTIVE_ERRORS:
                 reason = f"{self.state.consecutive_errors} errors in a row; please advise"
@@ -225,6 +246,9 @@ class _Run:
             result = json_ready(
                 step.intent, await self.execute(step, self.tool_context(started.call_id))
             )
+            check_json_value(
+                result, f"the result of '{step.intent}'"
+            )  # else it could brick the thread
         except Exception as error:  # noqa: BLE001 - any handler failure is compacted (factor 9)
             await self.record_tool_error(started, error)
             return
@@ -239,7 +263,10 @@ class _Run:
             await self.record(
                 RESULT_EVENTS[step.intent].model_validate_json(to_json(event), strict=True)
             )
-        except ValidationError as error:  # its type or a state field refuses it: nothing was stored
+        except (
+            ValidationError,
+            ValueRefused,
+        ) as error:  # its type, a state field or its size: nothing stored
             await self.record_tool_error(started, error)
 
     async def execute(self, step: NextStep, ctx: ToolContext[Any]) -> object:
@@ -271,7 +298,7 @@ class _Run:
         )
 
     async def escalate_interrupted_call(self, started: ToolCallEvent) -> None:
-        """A call started but never finished (the process stopped): never re-run it blindly."""
+        """A call started but never finished (its worker stopped or died): never re-run it blindly."""
         reason = (
             f"the call '{started.call.intent}' ({started.call_id}) was interrupted; it may or may "
             "not have taken effect: check, then answer to continue"

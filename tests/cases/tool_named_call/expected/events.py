@@ -132,25 +132,33 @@ Event = Annotated[
 EVENT: TypeAdapter[Event] = TypeAdapter(Event)
 
 
+# What people send is strict (`approved` is a bool, never "yes") and bounded: ids of at most 128
+# characters, texts of at most 100,000 (agentgen.runtime's MAX_ID_CHARS and MAX_TEXT_CHARS).
 class Approval(BaseModel):
     """A person's decision on the call awaiting approval."""
 
-    call_id: str
+    model_config = ConfigDict(strict=True)
+
+    call_id: str = Field(max_length=128)
     approved: bool
-    comment: str | None = None
+    comment: str | None = Field(default=None, max_length=100_000)
 
 
 class HumanResponse(BaseModel):
     """A person's answer to the question awaiting them."""
 
-    call_id: str
-    text: str
+    model_config = ConfigDict(strict=True)
+
+    call_id: str = Field(max_length=128)
+    text: str = Field(max_length=100_000)
 
 
 class UserMessage(BaseModel):
     """New work for a finished or paused thread."""
 
-    text: str
+    model_config = ConfigDict(strict=True)
+
+    text: str = Field(max_length=100_000)
 
 
 Response = Approval | HumanResponse | UserMessage | None

@@ -9,8 +9,10 @@
                                    {"type": "resume"}
 
 Every request needs `Authorization: Bearer $AGENTGEN_API_TOKEN`; only AGENTGEN_AUTH=none turns
-that off. When a thread stops for a person, its JSON is POSTed to the request's `callback_url`
-(or to AGENTGEN_CALLBACK_URL). Serve with `python -m <package> serve`, or any ASGI server.
+that off. Bodies are checked strictly (`"approved": "yes"` is a 422). When a thread stops for a
+person, its JSON is POSTed, after the response and retried, to the request's `callback_url` (only
+to a host in AGENTGEN_CALLBACK_HOSTS) or to AGENTGEN_CALLBACK_URL. Serve with
+`python -m <package> serve`, or any ASGI server.
 """
 
 from __future__ import annotations
@@ -18,13 +20,17 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from agentgen.runtime import (
+    MAX_ID_CHARS,
+    MAX_TEXT_CHARS,
     AgentgenError,
+    CallbackSender,
+    CallbackUrl,
     Model,
     Store,
     agentgen_error_response,
     check_auth,
     default_store,
-    post_callback,
+    path_thread_id,
     read_json_object,
 )
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -44,35 +50,35 @@ from .threads import load_thread
 class LaunchBody(BaseModel):
     """POST /threads."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    message: str
+    message: str = Field(max_length=MAX_TEXT_CHARS)
     vars: dict[str, Any] = {}
-    callback_url: str | None = None
+    callback_url: CallbackUrl | None = None
 
 
 class _ResponseBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    callback_url: str | None = None
+    callback_url: CallbackUrl | None = None
 
 
 class ApprovalBody(_ResponseBody):
     type: Literal["approval"]
-    call_id: str
+    call_id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
     approved: bool
-    comment: str | None = None
+    comment: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
 
 
 class HumanResponseBody(_ResponseBody):
     type: Literal["human_response"]
-    call_id: str
-    text: str
+    call_id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
+    text: str = Field(max_length=MAX_TEXT_CHARS)
 
 
 class UserMessageBody(_ResponseBody):
     type: Literal["user_message"]
-    text: str
+    text: str = Field(max_length=MAX_TEXT_CHARS)
 
 
 class ResumeBody(_ResponseBody):
@@ -117,6 +123,7 @@ def create_app(
     `deps` reaches every handler as `ctx.deps` (a database pool, a client): one per app.
     """
     stores: list[Store] = [store] if store is not None else []
+    callbacks = CallbackSender()  # holds the deliveries under way; shutdown waits for them
 
     def the_store() -> Store:
         if not stores:
@@ -134,17 +141,17 @@ def create_app(
             vars=body.vars,
             deps=deps,
         )
-        return await _reply(thread, body.callback_url, status=201)
+        return _reply(thread, body.callback_url, callbacks, status=201)
 
     async def get_thread(request: Request) -> Response:
         check_auth(request)
-        thread = await load_thread(request.path_params["thread_id"], the_store(), VERSION)
+        thread = await load_thread(path_thread_id(request), the_store(), VERSION)
         return JSONResponse(thread_json(thread))
 
     async def post_response(request: Request) -> Response:
         check_auth(request)
+        thread_id = path_thread_id(request)
         body = _RESPONSE_BODY.validate_python(await read_json_object(request))
-        thread_id = request.path_params["thread_id"]
         thread = await resume(
             thread_id,
             person_response(body),
@@ -153,20 +160,27 @@ def create_app(
             handlers=handlers,
             deps=deps,
         )
-        return await _reply(thread, body.callback_url)
+        return _reply(thread, body.callback_url, callbacks)
 
     routes = [
         Route("/threads", create_thread, methods=["POST"]),
         Route("/threads/{thread_id}", get_thread, methods=["GET"]),
         Route("/threads/{thread_id}/responses", post_response, methods=["POST"]),
     ]
-    return Starlette(routes=routes, exception_handlers=_ERRORS)  # type: ignore[arg-type]
+    return Starlette(
+        routes=routes,
+        exception_handlers=_ERRORS,  # type: ignore[arg-type]
+        lifespan=callbacks.lifespan,
+    )
 
 
-async def _reply(thread: Thread, callback_url: str | None, status: int = 200) -> Response:
+def _reply(
+    thread: Thread, callback_url: str | None, callbacks: CallbackSender, status: int = 200
+) -> Response:
+    """The thread as JSON; one waiting for a person is also sent to its callback, in a task."""
     payload = thread_json(thread)
     if thread.status in ("awaiting_approval", "awaiting_human"):
-        await post_callback(callback_url, payload)
+        callbacks.send(callback_url, payload)
     return JSONResponse(payload, status_code=status)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from agentgen.runtime import to_yaml
+from agentgen.runtime import escape_tags, to_yaml
 
 from .events import (
     ApprovalEvent,
@@ -89,5 +89,6 @@ class Context:
 
 
 def _block(tag: str, body: dict[str, Any]) -> str:
-    fields = {key: value for key, value in body.items() if value is not None}
+    # escaped: a message holding "</user_message>" must not close the block it stands in
+    fields = {key: escape_tags(value) for key, value in body.items() if value is not None}
     return f"<{tag}>\n{to_yaml(fields)}</{tag}>"

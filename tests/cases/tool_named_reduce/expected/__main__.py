@@ -15,7 +15,8 @@ import argparse
 import asyncio
 import sys
 
-from agentgen.runtime import AgentgenError, describe_thread, parse_var
+from agentgen.runtime import AgentgenError, compact_error, describe_thread, parse_var
+from pydantic import ValidationError
 
 from .agent import VERSION, launch, resume
 from .context import render_thread
@@ -34,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
         thread = asyncio.run(_run(arguments))
     except AgentgenError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 1
+    except ValidationError as error:  # a --var, --message or --answer its model refuses
+        print(f"error: {compact_error(error)}", file=sys.stderr)
         return 1
     if arguments.command == "show":
         print(render_thread(thread.events))
