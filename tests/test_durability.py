@@ -15,7 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,6 @@ from generated.calculator.http import create_app
 from generated.calculator.state import Thread
 from generated.calculator.threads import load_thread
 from tests.agent_cli import ROOT, run_agent_cli
-from tests.postgres_db import fresh_schema
 
 SQLITE = "sqlite:///"
 LEASE_TTL_S = 1.0
@@ -53,16 +52,6 @@ APPROVED_RUN = [
     "tool_call",
 ]
 """The events of a thread paused for approval, approved once, and finished."""
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """One store shared by every process of a test: a SQLite file or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"{SQLITE}{tmp_path / 'threads.db'}"
-    else:
-        with fresh_schema() as url:
-            yield url
 
 
 class Driver:

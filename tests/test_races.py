@@ -18,7 +18,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,6 @@ from generated.calculator.agent import VERSION, resume
 from generated.calculator.state import Thread
 from generated.calculator.threads import load_thread
 from tests.agent_cli import ROOT
-from tests.postgres_db import fresh_schema
 from tests.race_worker import Adder, MarkingHandlers
 
 THREADS = ["thread_a", "thread_b", "thread_c"]
@@ -48,16 +46,6 @@ OUTCOMES = {
     "resume ThreadBusy",
     "resume ResponseRefused",  # the thread moved on between the worker's look and its resume
 }
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The race's store: a SQLite file or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'threads.db'}"
-    else:
-        with fresh_schema() as url:
-            yield url
 
 
 @dataclass
