@@ -54,7 +54,7 @@ def test_the_request_offers_every_intent_as_a_tool_and_requires_one(llm: FakeLLM
                 "input_schema": DONE_PARAMS,
             },
         ],
-        "tool_choice": {"type": "any"},
+        "tool_choice": {"type": "any", "disable_parallel_tool_use": True},
     }
 
 

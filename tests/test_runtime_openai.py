@@ -72,6 +72,7 @@ def test_the_request_offers_every_intent_as_a_required_tool_with_both_prompts(
             },
         ],
         "tool_choice": "required",
+        "parallel_tool_calls": False,
     }
 
 

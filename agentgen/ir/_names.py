@@ -74,7 +74,7 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
                 "ToolContext VERSION ValidationError compact_error dataclass "
                 "default_handlers default_store field functools hold_lease json_ready load_thread "
                 "new_id parse_step reduce render_next_step render_system resolve_model "
-                "run_handler to_json ValueRefused check_json_value event_json"
+                "run_handler to_json ValueRefused check_json_value check_known_vars event_json"
             ),
         ),
         "context": ModuleNames(
@@ -112,7 +112,9 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
             defines=_words(
                 "NEXT_STEP PromptVars STATE_INSTRUCTIONS SYSTEM render_next_step render_system"
             ),
-            imports=_words("Any BaseModel ImmutableSandboxedEnvironment StateName jinja2"),
+            imports=_words(
+                "Any BaseModel ConfigDict ImmutableSandboxedEnvironment StateName jinja2"
+            ),
         ),
         "reducer": ModuleNames(
             defines=_words("TRANSITIONS fold reduce"),

@@ -68,6 +68,7 @@ from ._stores import (
 )
 from ._tags import escape_tags
 from ._urls import default_store, store_from_url
+from ._vars import check_known_vars
 from ._yaml import to_yaml
 
 __all__ = [
@@ -115,6 +116,7 @@ __all__ = [
     "check_auth",
     "check_callback_url",
     "check_json_value",
+    "check_known_vars",
     "compact_error",
     "default_store",
     "deliver",

@@ -51,7 +51,7 @@ class AnthropicModel:
         return self.clients.client
 
     async def next_step(self, request: ModelRequest) -> ModelOutput:
-        """The first tool_use block as `{"name", "arguments"}`, else the text blocks joined."""
+        """The tool_use as `{"name", "arguments"}`, several as `{"tool_calls": [...]}`, or text."""
         import anthropic
 
         try:
@@ -61,9 +61,15 @@ class AnthropicModel:
             json.JSONDecodeError,
         ) as error:  # the SDK lets a bad body through
             raise unavailable(self.label, error) from error
-        for block in message.content:
-            if block.type == "tool_use":
-                return {"name": block.name, "arguments": dict(block.input)}
+        calls = [
+            {"name": block.name, "arguments": dict(block.input)}
+            for block in message.content
+            if block.type == "tool_use"
+        ]
+        if len(calls) > 1:  # asked for one; never drop the others silently: parse_step says so
+            return {"tool_calls": calls}
+        if calls:
+            return calls[0]
         return "".join(block.text for block in message.content if block.type == "text")
 
     async def _create(self, request: ModelRequest) -> Message:
@@ -76,7 +82,7 @@ class AnthropicModel:
             system=request.system or omit,
             messages=[{"role": "user", "content": request.prompt}],
             tools=[_tool(intent) for intent in request.intents],
-            tool_choice={"type": "any"},
+            tool_choice={"type": "any", "disable_parallel_tool_use": True},
         )
 
 

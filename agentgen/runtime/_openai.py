@@ -59,7 +59,7 @@ class OpenAIModel:
         return self.clients.client
 
     async def next_step(self, request: ModelRequest) -> ModelOutput:
-        """The first tool call as `{"name", "arguments"}`, else the message's text."""
+        """The tool call as `{"name", "arguments"}`, several as `{"tool_calls": [...]}`, or text."""
         import openai
 
         try:
@@ -69,10 +69,14 @@ class OpenAIModel:
         if not completion.choices:
             raise unavailable(self.label, ValueError("the response has no choices"))
         message = completion.choices[0].message
-        for call in message.tool_calls or ():
-            if call.type == "function":
-                return {"name": call.function.name, "arguments": call.function.arguments}
-        return message.content or ""
+        calls = [
+            {"name": call.function.name, "arguments": call.function.arguments}
+            for call in message.tool_calls or ()
+            if call.type == "function"
+        ]
+        if len(calls) > 1:  # asked for one; never drop the others silently: parse_step says so
+            return {"tool_calls": calls}
+        return calls[0] if calls else message.content or ""
 
     async def _create(self, request: ModelRequest) -> ChatCompletion:
         client, messages = await self.clients.get(), _messages(request)
@@ -83,6 +87,7 @@ class OpenAIModel:
                 temperature=self.temperature,
                 tools=[_tool(intent) for intent in request.intents],
                 tool_choice="required",
+                parallel_tool_calls=False,  # one step at a time: the loop records each call
             )
         return await client.chat.completions.create(
             model=self.name,

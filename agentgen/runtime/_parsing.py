@@ -41,7 +41,19 @@ def parse_step(output: ModelOutput, adapter: TypeAdapter[T]) -> T | StepError:
         check_json_value(decoded, "the model's output")
     except ValueRefused as refused:
         return StepError(str(refused))
+    several = decoded.get("tool_calls")
+    if isinstance(several, list) and len(several) > 1:
+        return StepError(one_line(_several_calls(several), LIMIT))
     return _validate(decoded, adapter)
+
+
+def _several_calls(calls: list[Any]) -> str:
+    """Why a response with several tool calls is no step: the loop takes one at a time."""
+    names = [call.get("name", "?") if isinstance(call, dict) else "?" for call in calls]
+    return (
+        f"{len(calls)} tool calls in one answer ({', '.join(map(str, names))}); "
+        "this agent takes one step at a time: choose the one to do first"
+    )
 
 
 def _validate(obj: dict[str, Any], adapter: TypeAdapter[T]) -> T | StepError:

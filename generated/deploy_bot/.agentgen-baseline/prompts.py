@@ -10,7 +10,7 @@ from typing import Any
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from .tools import StateName
 
@@ -33,6 +33,8 @@ STATE_INSTRUCTIONS: dict[StateName, str] = {
 
 class PromptVars(BaseModel):
     """The variables given at launch; kept in the thread so that resume sees them too."""
+
+    model_config = ConfigDict(extra="forbid")  # an unknown var is refused, never dropped
 
     environments: list[Any]
 

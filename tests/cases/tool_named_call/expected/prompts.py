@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from .tools import StateName
 
@@ -24,6 +24,8 @@ STATE_INSTRUCTIONS: dict[StateName, str] = {}
 
 class PromptVars(BaseModel):
     """The variables given at launch; kept in the thread so that resume sees them too."""
+
+    model_config = ConfigDict(extra="forbid")  # an unknown var is refused, never dropped
 
 
 # Jinja's sandbox: a template cannot reach Python's internals (`''.__class__`, `os`) nor

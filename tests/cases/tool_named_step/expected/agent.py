@@ -21,6 +21,7 @@ from agentgen.runtime import (
     Store,
     ValueRefused,
     check_json_value,
+    check_known_vars,
     compact_error,
     default_store,
     event_json,
@@ -96,6 +97,8 @@ async def launch(
     deps: DepsT | None = None,
 ) -> Thread:
     """Start a thread with the user's message and run it until it needs a person or is done."""
+    if not isinstance(vars, PromptVars):
+        check_known_vars(vars or {}, PromptVars)
     variables = vars if isinstance(vars, PromptVars) else PromptVars.model_validate(vars or {})
     vars_json = variables.model_dump(mode="json")
     check_json_value(vars_json, "vars")
