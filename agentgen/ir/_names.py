@@ -83,7 +83,10 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
         ),
         "events": ModuleNames(
             defines=_EVENTS | _PEOPLE | _words("EVENT RESULT_EVENTS Response ToolResult"),
-            imports=_words("Annotated Any BaseModel ConfigDict Field Literal NextStep TypeAdapter"),
+            imports=_words(
+                "Annotated Any BaseModel ConfigDict Field Literal MAX_ID_CHARS MAX_TEXT_CHARS "
+                "NextStep TypeAdapter"
+            ),
         ),
         "handler_types": ModuleNames(
             defines=_words("DepsT Handlers ToolContext"),

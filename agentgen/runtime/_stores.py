@@ -109,15 +109,7 @@ class MemoryStore:
 
     async def append(self, thread_id: str, seq: int, event_json: str) -> None:
         """Store event `seq`; ThreadConflict unless the thread has exactly `seq` events."""
-        check_seq(seq)
-        events = self._threads.get(thread_id)
-        length = 0 if events is None else len(events)
-        if seq != length:
-            raise conflict(thread_id, seq, length)
-        if events is None:
-            self._threads[thread_id] = [event_json]
-        else:
-            events.append(event_json)
+        await self.append_many(thread_id, seq, (event_json,))
 
     async def load(self, thread_id: str) -> list[str]:
         """The thread's events as JSON, in seq order."""

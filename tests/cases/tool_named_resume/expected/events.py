@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from agentgen.runtime import MAX_ID_CHARS, MAX_TEXT_CHARS
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from .tools import NextStep
@@ -132,16 +133,15 @@ Event = Annotated[
 EVENT: TypeAdapter[Event] = TypeAdapter(Event)
 
 
-# What people send is strict (`approved` is a bool, never "yes") and bounded: ids of at most 128
-# characters, texts of at most 100,000 (agentgen.runtime's MAX_ID_CHARS and MAX_TEXT_CHARS).
+# What people send is strict (`approved` is a bool, never "yes") and bounded in characters.
 class Approval(BaseModel):
     """A person's decision on the call awaiting approval."""
 
     model_config = ConfigDict(strict=True)
 
-    call_id: str = Field(max_length=128)
+    call_id: str = Field(max_length=MAX_ID_CHARS)
     approved: bool
-    comment: str | None = Field(default=None, max_length=100_000)
+    comment: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
 
 
 class HumanResponse(BaseModel):
@@ -149,8 +149,8 @@ class HumanResponse(BaseModel):
 
     model_config = ConfigDict(strict=True)
 
-    call_id: str = Field(max_length=128)
-    text: str = Field(max_length=100_000)
+    call_id: str = Field(max_length=MAX_ID_CHARS)
+    text: str = Field(max_length=MAX_TEXT_CHARS)
 
 
 class UserMessage(BaseModel):
@@ -158,7 +158,7 @@ class UserMessage(BaseModel):
 
     model_config = ConfigDict(strict=True)
 
-    text: str = Field(max_length=100_000)
+    text: str = Field(max_length=MAX_TEXT_CHARS)
 
 
 Response = Approval | HumanResponse | UserMessage | None

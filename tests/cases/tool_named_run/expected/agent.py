@@ -97,9 +97,11 @@ async def launch(
     deps: DepsT | None = None,
 ) -> Thread:
     """Start a thread with the user's message and run it until it needs a person or is done."""
-    if not isinstance(vars, PromptVars):
-        check_known_vars(vars or {}, PromptVars)
-    variables = vars if isinstance(vars, PromptVars) else PromptVars.model_validate(vars or {})
+    if isinstance(vars, PromptVars):
+        variables = vars
+    else:
+        check_known_vars(vars or {}, PromptVars)  # a typo is refused by name, never dropped
+        variables = PromptVars.model_validate(vars or {})
     vars_json = variables.model_dump(mode="json")
     check_json_value(vars_json, "vars")
     thread = Thread(id=thread_id or new_id("thread_"), events=[], state=AgentState())
