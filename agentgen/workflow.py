@@ -13,6 +13,7 @@ from agentgen.plan import Plan, build_plan
 from agentgen.specfiles import find_spec_files
 from agentgen.sync import FileUpdate, apply, plan_updates, stale_reasons
 from agentgen.validate import SpecResult, validate_file
+from agentgen.validate._agents import check_sub_agents
 from agentgen.validate._positions import scan_positions
 
 
@@ -37,7 +38,7 @@ class Outcome:
 def validate_paths(paths: list[Path], config: Config, jobs: int = 1) -> list[SpecResult]:
     """Validate every spec the paths name (default: the configured specs folder)."""
     files = find_spec_files(paths or [_relative(config.specs)])
-    return _unique_agents(ordered_map(validate_file, files, jobs), files)
+    return check_sub_agents(_unique_agents(ordered_map(validate_file, files, jobs), files), files)
 
 
 def _unique_agents(results: list[SpecResult], files: list[Path]) -> list[SpecResult]:

@@ -71,12 +71,12 @@ def test_deny_with_a_comment_then_approve_then_show(cli: Cli) -> None:
     assert "use 5" in cli.llm.requests[-1].body["messages"][1]["content"]
     cli.llm.script(tool_call("done_for_now", {"message": "0.6"}))
     approved = cli("calculator", "resume", ident, "--approve")
-    assert approved.stdout.splitlines() == [f"thread {ident}: done", "  message: '0.6'"]
+    assert approved.stdout.splitlines() == [f"thread {ident}: done (done_for_now)", "  message: '0.6'"]
     shown = cli("calculator", "show", ident)
     assert shown.returncode == 0
     assert "<call_denied>\ncomment: use 5\n</call_denied>" in shown.stdout
     assert "<divide_result>\nresult: 0.6\n</divide_result>" in shown.stdout
-    assert shown.stdout.rstrip().endswith(f"thread {ident}: done\n  message: '0.6'")
+    assert shown.stdout.rstrip().endswith(f"thread {ident}: done (done_for_now)\n  message: '0.6'")
 
 
 def test_answer_a_question_and_continue_with_a_message(cli: Cli) -> None:
@@ -91,10 +91,10 @@ def test_answer_a_question_and_continue_with_a_message(cli: Cli) -> None:
     assert "asks (call call_" in launched.stdout.splitlines()[1]
     cli.llm.script(tool_call("add", {"a": 1, "b": 2}), tool_call("done_for_now", {"message": "3"}))
     answered = cli("calculator", "resume", ident, "--answer", "1 and 2")
-    assert answered.stdout.splitlines()[0] == f"thread {ident}: done"
+    assert answered.stdout.splitlines()[0] == f"thread {ident}: done (done_for_now)"
     cli.llm.script(tool_call("done_for_now", {"message": "still 3"}))
     more = cli("calculator", "resume", ident, "--message", "and again?")
-    assert more.stdout.splitlines() == [f"thread {ident}: done", "  message: still 3"]
+    assert more.stdout.splitlines() == [f"thread {ident}: done (done_for_now)", "  message: still 3"]
 
 
 def test_vars_are_given_as_name_value_pairs(cli: Cli) -> None:

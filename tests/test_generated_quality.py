@@ -76,6 +76,11 @@ INTENTS = {
         "SearchFiles": "search_files",
         "DoneForNow": "done_for_now",
     },
+    "slack_responder": {
+        "SearchDocs": "search_docs",
+        "AskInChannel": "ask_in_channel",
+        "Reply": "reply",
+    },
 }
 FOLDERS = ("generated", "tests/specs")
 
@@ -118,17 +123,26 @@ def _import(folder: Path, package: str) -> ModuleType:
 def test_both_folders_hold_every_agent(folders: dict[str, Path]) -> None:
     found = {name: _packages(folder) for name, folder in folders.items()}
     assert found == {
-        "generated": ["calculator", "deploy_bot", "support_triage"],
-        "tests/specs": ["github_issues", "mcp_filesystem"],
+        "generated": [
+            "airline_faq",
+            "airline_service",
+            "airline_triage",
+            "calculator",
+            "deploy_bot",
+            "seat_booking",
+            "support_triage",
+            "travel_support",
+            "vercel_deploybot",
+        ],
+        "tests/specs": ["github_issues", "mcp_filesystem", "slack_responder"],
     }
 
 
 @pytest.mark.parametrize("which", FOLDERS)
 def test_ruff_check_passes(folders: dict[str, Path], which: str) -> None:
     folder = folders[which]
-    result = _run(
-        folder, str(BIN / "ruff"), "check", "--isolated", "--no-cache", *_packages(folder)
-    )
+    command = (str(BIN / "ruff"), "check", "--isolated", "--no-cache", "--line-length", "100")
+    result = _run(folder, *command, *_packages(folder))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -144,7 +158,9 @@ def test_ruff_format_check_passes(folders: dict[str, Path], which: str) -> None:
 def test_mypy_strict_passes(folders: dict[str, Path], which: str) -> None:
     folder = folders[which]
     command = (str(BIN / "mypy"), "--strict", "--cache-dir", str(MYPY_CACHE))
-    result = _run(folder, *command, *_packages(folder))
+    # From the folder's parent: a sub-agent imports its child relatively, `from ..child`.
+    packages = [arg for name in _packages(folder) for arg in ("-p", f"{folder.name}.{name}")]
+    result = _run(folder.parent, *command, *packages)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -58,7 +58,7 @@ def test_launch_returns_the_thread_as_json(api: Api) -> None:
     response = api.launch("add 3 and 4")
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "status", "pending", "events"}
+    assert set(body) == {"id", "status", "pending", "ended_by", "events"}
     assert body["status"] == "done"
     assert body["pending"] is None
     assert [event["type"] for event in body["events"]] == [

@@ -23,7 +23,18 @@ EXAMPLES = sorted((ROOT / "specs").glob("*.toml"))
 DIRECTIVE = "#:schema ../agentgen.schema.json"
 TAPLO = Path(sys.executable).parent / "taplo"
 REFRESH = "run `.venv/bin/agentgen schema > agentgen.schema.json` at the repo root and commit it"
-SECTIONS = {"agent", "model", "prompts", "tools", "humans", "done", "types", "state", "states"}
+SECTIONS = {
+    "agent",
+    "model",
+    "prompts",
+    "input",
+    "tools",
+    "humans",
+    "done",
+    "types",
+    "state",
+    "states",
+}
 
 
 def _schema() -> dict[str, Any]:

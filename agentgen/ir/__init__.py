@@ -14,6 +14,7 @@ from agentgen.ir._build import (
     is_nullable,
 )
 from agentgen.ir._names import (
+    INPUT_CLASS,
     PACKAGE_MODULES,
     RESERVED_CLASS_NAMES,
     RESERVED_TOOL_NAMES,
@@ -24,6 +25,7 @@ from agentgen.ir._names import (
 )
 
 __all__ = [
+    "INPUT_CLASS",
     "PACKAGE_MODULES",
     "PYTHON_TYPES",
     "RESERVED_CLASS_NAMES",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from agentgen.ir._names import handler_type_name, result_event_name
+from agentgen.ir._names import handler_type_name, input_tag, result_event_name
 from agentgen.spec.model import ApprovalWhen, Spec, ToolSection
 from agentgen.spec.names import to_pascal
 
@@ -34,6 +34,8 @@ class Intent:
     human_format: str | None = None
     choices: tuple[str, ...] = ()
     returns_type: str = "Any"
+    summary: str | None = None
+    agent: str | None = None  # a sub-agent tool: the agent each call runs as a child thread
 
     @property
     def handler_type(self) -> str:
@@ -44,6 +46,11 @@ class Intent:
     def result_event(self) -> str:
         """The event class in events.py that records this tool's result."""
         return result_event_name(self.name)
+
+    @property
+    def model_choices(self) -> bool:
+        """A multiple-choice contact whose choices the model gives in each call's `choices`."""
+        return self.human_format == "multiple_choice" and not self.choices
 
     @property
     def answers(self) -> tuple[str, ...]:
@@ -72,6 +79,7 @@ class ControlState:
     description: str
     allowed: tuple[str, ...]
     transitions: tuple[tuple[str, str], ...]
+    system: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,8 @@ class AgentIR:
     types: dict[str, dict[str, Any]]
     state_fields: tuple[StateField, ...]
     states: tuple[ControlState, ...] = field(default=())
+    input: dict[str, Any] | None = None  # the [input] object schema: `AgentInput`, `InputEvent`
+    input_tag: str = "input"  # the context's tag of the input event
 
     @property
     def tools(self) -> tuple[Intent, ...]:
@@ -102,8 +112,29 @@ class AgentIR:
         return tuple(i for i in self.intents if i.kind == "human")
 
     @property
+    def handled_tools(self) -> tuple[Intent, ...]:
+        """The tools whose calls the user's handlers run (not the sub-agent ones)."""
+        return tuple(i for i in self.tools if i.agent is None)
+
+    @property
+    def sub_agents(self) -> tuple[Intent, ...]:
+        """The tools whose calls run a child thread of another agent."""
+        return tuple(i for i in self.tools if i.agent is not None)
+
+    @property
+    def children(self) -> tuple[str, ...]:
+        """The agents this one's sub-agent tools run, sorted."""
+        return tuple(sorted({i.agent for i in self.sub_agents if i.agent is not None}))
+
+    @property
+    def terminals(self) -> tuple[Intent, ...]:
+        """Every intent that ends the thread: `terminal = true` tools, then [done]."""
+        return tuple(i for i in self.intents if i.kind == "done")
+
+    @property
     def done(self) -> Intent:
-        return next(i for i in self.intents if i.kind == "done")
+        """The [done] intent (it comes after the terminal tools)."""
+        return self.terminals[-1]
 
     @property
     def initial_state(self) -> str | None:
@@ -129,6 +160,8 @@ def build_ir(spec: Spec, spec_file: str) -> AgentIR:
             _state_field(name, f.schema_, f.from_) for name, f in spec.state.fields.items()
         ),
         states=_states(spec),
+        input=spec.input,
+        input_tag=input_tag(spec.input),
     )
 
 
@@ -159,12 +192,14 @@ def _tool_intent(name: str, tool: ToolSection, types: dict[str, Any]) -> Intent:
     return Intent(
         name,
         to_pascal(name),
-        "tool",
+        "done" if tool.terminal else "tool",
         tool.description,
         dict(tool.params),
         approval="when" if when is not None else approval,  # type: ignore[arg-type]
         approval_when=when,
         returns_type=_returns_type(tool.returns, types),
+        summary=tool.summary,
+        agent=tool.agent,
     )
 
 
@@ -195,7 +230,9 @@ def _states(spec: Spec) -> tuple[ControlState, ...]:
         listed = tuple(state.tools) if state.tools is not None else every
         allowed = tuple(dict.fromkeys((*listed, spec.done.name)))
         transitions = tuple(state.on.items())
-        states.append(ControlState(name, state.initial, state.description, allowed, transitions))
+        states.append(
+            ControlState(name, state.initial, state.description, allowed, transitions, state.system)
+        )
     return tuple(states)
 
 

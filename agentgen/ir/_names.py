@@ -6,11 +6,12 @@ them all and fails on a name this table lacks, or on an entry no template binds 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from agentgen.spec.names import to_pascal
+from agentgen.spec.names import to_pascal, to_snake
 
 
 def _words(text: str) -> frozenset[str]:
@@ -33,9 +34,14 @@ class ModuleNames:
 # The runtime's, pydantic's and the standard library's names the package imports.
 _EVENTS = _words(
     "ApprovalEvent ErrorEvent EscalationEvent Event HumanResponseEvent ThreadPaused "
-    "ThreadResumed ThreadStarted ToolCallEvent ToolResultEvent UserMessageEvent"
+    "ThreadResumed ThreadStarted ToolCallEvent ToolResultEvent UserMessageEvent SubAgentEvent"
 )
 _PEOPLE = _words("Approval HumanResponse UserMessage")
+# An agent with an [input] table also has its typed payload, and the event that starts a
+# thread with one (every other agent binds neither name, but no spec may take them).
+INPUT_CLASS = "AgentInput"
+INPUT_EVENT = "InputEvent"
+INPUT_TAG = "input"
 # What datamodel-code-generator may import into tools.py for the spec's JSON Schemas.
 SCHEMA_TYPE_NAMES = _words(
     "AnyUrl AwareDatetime Decimal EmailStr Enum IPv4Address IPv6Address NaiveDatetime Optional "
@@ -50,7 +56,8 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
             | _words(
                 "AgentState Event Handlers NextStep Pending StateName Thread ToolContext "
                 "fold launch load_thread reduce resume"
-            ),
+            )
+            | {INPUT_CLASS},
         ),
         "__main__": ModuleNames(
             defines=_words("main"),
@@ -59,11 +66,12 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
                 "AgentgenError Response Thread VERSION ValidationError argparse asyncio "
                 "compact_error describe_thread launch "
                 "load_thread parse_var render_thread resume sys thread_json"
-            ),
+            )
+            | _words("json typed_input"),
             beside_spec=False,
         ),
         "agent": ModuleNames(
-            defines=_words("DEFAULT_HANDLERS launch resume"),
+            defines=_words("DEFAULT_HANDLERS launch resume typed_input"),
             imports=(_EVENTS - {"ToolResultEvent"})  # results come typed, through RESULT_EVENTS
             | _PEOPLE
             | _words(
@@ -75,18 +83,29 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
                 "default_handlers default_store field functools hold_lease json_ready load_thread "
                 "new_id parse_step reduce render_next_step render_system resolve_model "
                 "run_handler to_json ValueRefused check_json_value check_known_vars event_json"
+            )
+            | _words(f"{INPUT_CLASS} {INPUT_EVENT} check_input")
+            | _words("Pending render_summary")
+            # an agent with sub-agent tools runs child threads of other agents
+            | _words(
+                "ChildSettings SubAgentHandlers SubAgentOutcome TypedDict advance_child "
+                "child_thread_id sub_agent_stopped"
             ),
         ),
         "context": ModuleNames(
             defines=_words("Context render_event render_thread"),
-            imports=_EVENTS | _words("Any Iterable escape_tags to_yaml"),
+            imports=_EVENTS | _words("Any Iterable escape_tags to_yaml") | {INPUT_EVENT},
         ),
         "events": ModuleNames(
-            defines=_EVENTS | _PEOPLE | _words("EVENT RESULT_EVENTS Response ToolResult"),
+            defines=_EVENTS
+            | _PEOPLE
+            | _words("EVENT RESULT_EVENTS Response ToolResult")
+            | {INPUT_EVENT},
             imports=_words(
                 "Annotated Any BaseModel ConfigDict Field Literal MAX_ID_CHARS MAX_TEXT_CHARS "
                 "NextStep TypeAdapter"
-            ),
+            )
+            | {INPUT_CLASS},
         ),
         "handler_types": ModuleNames(
             defines=_words("DepsT Handlers ToolContext"),
@@ -108,21 +127,24 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
                 "Request Response Route Starlette Store Thread TypeAdapter VERSION "
                 "ValidationError agentgen_error_response check_auth default_store launch "
                 "load_thread path_thread_id read_json_object resume"
-            ),
+            )
+            | {"ValueRefused"},  # an agent with [input]: neither or both of message and input
             beside_spec=False,
         ),
         "prompts": ModuleNames(
             defines=_words(
-                "NEXT_STEP PromptVars STATE_INSTRUCTIONS SYSTEM render_next_step render_system"
+                "NEXT_STEP PromptVars STATE_INSTRUCTIONS STATE_SYSTEMS SUMMARIES SYSTEM "
+                "render_next_step render_summary render_system"
             ),
             imports=_words(
-                "Any BaseModel ConfigDict ImmutableSandboxedEnvironment StateName jinja2"
+                "Any BaseModel ConfigDict ImmutableSandboxedEnvironment NextStep StateName jinja2"
             ),
         ),
         "reducer": ModuleNames(
             defines=_words("TRANSITIONS fold reduce"),
             imports=_EVENTS
-            | _words("AgentState Iterable Pending StateChanges StateName Status Unpack"),
+            | _words("AgentState Iterable Pending StateChanges StateName Status Unpack")
+            | {INPUT_EVENT},
         ),
         "state": ModuleNames(
             defines=_words("AgentState Pending StateChanges Status Thread"),
@@ -139,10 +161,11 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
             ),
         ),
         "tools": ModuleNames(
-            # StateFields: the spec's state fields, when it has any
+            # StateFields: the spec's state fields, when it has any; AgentInput: its [input]
             defines=_words(
                 "HUMAN_ANSWERS INTENTS INTENTS_BY_STATE NEXT_STEP NextStep StateFields StateName"
-            ),
+            )
+            | {INPUT_CLASS},
             imports=SCHEMA_TYPE_NAMES
             | _words(
                 "Annotated BaseModel ConfigDict Field IntentSpec IntentSpecs Literal Mapping Never "
@@ -170,6 +193,14 @@ RESERVED_TOOL_NAMES = PACKAGE_MODULES["handlers"].names | {"annotations", "prope
 def handler_type_name(tool: str) -> str:
     """The alias of what may handle `tool`: `add` -> `AddHandler`."""
     return f"{to_pascal(tool)}Handler"
+
+
+def input_tag(schema: Mapping[str, object] | None) -> str:
+    """The input event's tag in the context: the schema's `title` in snake_case, else `input`."""
+    title = schema.get("title") if schema is not None else None
+    if isinstance(title, str) and re.search("[A-Za-z]", title):
+        return to_snake(title)  # letters, digits and `_`, from a letter on: a safe tag
+    return INPUT_TAG
 
 
 def result_event_name(tool: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jinja2
 
-from agentgen.ir import AgentIR
+from agentgen.ir import INPUT_CLASS, AgentIR
 from agentgen.render._filters import install_filters
 from agentgen.render._models import STATE_FIELDS_CLASS, ModelsCode, build_models
 from agentgen.render._prompts import prompt_vars
@@ -135,4 +135,6 @@ def _import_lines(imports: dict[str, set[str]]) -> str:
 def _exports(ir: AgentIR) -> list[str]:
     names = set(EXPORTS_BEFORE_INTENTS)
     names.update(intent.class_name for intent in ir.intents)
+    if ir.input is not None:
+        names.add(INPUT_CLASS)
     return sorted(names)

@@ -20,7 +20,7 @@ from datamodel_code_generator.model.base import DataModel, DataModelFieldBase
 from datamodel_code_generator.parser import LiteralType
 from datamodel_code_generator.parser.jsonschema import JsonSchemaParser
 
-from agentgen.ir import RESERVED_CLASS_NAMES, AgentIR, Intent, is_nullable
+from agentgen.ir import INPUT_CLASS, RESERVED_CLASS_NAMES, AgentIR, Intent, is_nullable
 from agentgen.render._descriptions import Descriptions
 
 STATE_FIELDS_CLASS = "StateFields"
@@ -73,10 +73,13 @@ def build_models(ir: AgentIR, hidden: Mapping[str, dict[str, Any]] | None = None
 
 
 def _definitions(ir: AgentIR) -> dict[str, Any]:
-    """The named types, one object schema per intent, and the state fields, by class name."""
+    """The named types, one object schema per intent, the input and the state fields, by name."""
     definitions: dict[str, Any] = dict(ir.types)
     for intent in ir.intents:
         definitions[intent.class_name] = _intent_schema(intent)
+    if ir.input is not None:
+        described = {"description": f"What starts a thread of the {ir.name} agent."}
+        definitions[INPUT_CLASS] = {**described, **ir.input}
     if ir.state_fields:
         definitions[STATE_FIELDS_CLASS] = {
             "type": "object",

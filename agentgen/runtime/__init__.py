@@ -30,6 +30,7 @@ from ._http import (
     read_json_object,
 )
 from ._ids import new_id
+from ._inputs import check_input
 from ._intents import IntentSpecs, args_schema, intent_spec
 from ._leases import DEFAULT_LEASE_TTL_S, LEASE_TTL_ENV, hold_lease, lease_ttl_s
 from ._limits import (
@@ -66,6 +67,14 @@ from ._stores import (
     ThreadConflict,
     ThreadNotFound,
 )
+from ._sub_agents import (
+    ChildSettings,
+    SubAgentOutcome,
+    SubAgentStopped,
+    advance_child,
+    child_thread_id,
+    sub_agent_stopped,
+)
 from ._tags import escape_tags
 from ._urls import default_store, store_from_url
 from ._vars import check_known_vars
@@ -82,6 +91,7 @@ __all__ = [
     "AnthropicModel",
     "CallbackSender",
     "CallbackUrl",
+    "ChildSettings",
     "ConfigurationError",
     "FallbackModel",
     "HandlerNotImplemented",
@@ -105,18 +115,23 @@ __all__ = [
     "StepError",
     "Store",
     "StoreUnavailable",
+    "SubAgentOutcome",
+    "SubAgentStopped",
     "ThreadBusy",
     "ThreadConflict",
     "ThreadNotFound",
     "ValueRefused",
+    "advance_child",
     "agentgen_error_response",
     "args_schema",
     "call_handler",
     "callback_hosts",
     "check_auth",
     "check_callback_url",
+    "check_input",
     "check_json_value",
     "check_known_vars",
+    "child_thread_id",
     "compact_error",
     "default_store",
     "deliver",
@@ -138,6 +153,7 @@ __all__ = [
     "run_handler",
     "signature",
     "store_from_url",
+    "sub_agent_stopped",
     "takes_context",
     "to_yaml",
 ]

@@ -10,7 +10,8 @@ from agentgen.runtime._yaml import to_yaml
 
 def describe_thread(thread: dict[str, Any], command: str) -> str:
     """The thread's status and, when a person is needed, what is asked and how to answer."""
-    lines = [f"thread {thread['id']}: {thread['status']}"]
+    ended_by = f" ({thread['ended_by']})" if thread.get("ended_by") else ""
+    lines = [f"thread {thread['id']}: {thread['status']}{ended_by}"]
     pending = thread.get("pending")
     if thread["status"] == "awaiting_approval" and pending:
         lines += _pending_call(pending, "wants approval")
@@ -39,11 +40,12 @@ def parse_var(text: str) -> tuple[str, Any]:
 
 def _pending_call(pending: dict[str, Any], verb: str) -> list[str]:
     head = f"  {pending['intent']} {verb} (call {pending['call_id']}):"
-    return [head, *_indented(pending.get("args") or {}, "    ")]
+    summary = [f"    {pending['summary']}"] if pending.get("summary") else []
+    return [head, *summary, *_indented(pending.get("args") or {}, "    ")]
 
 
 def _final_args(thread: dict[str, Any]) -> dict[str, Any]:
-    """The args of the done intent that ended the thread."""
+    """The args of the terminal intent that ended the thread."""
     calls = [event for event in thread["events"] if event.get("type") == "tool_call"]
     if not calls:
         return {}

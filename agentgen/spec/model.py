@@ -117,7 +117,11 @@ class ApprovalWhen(_Section):
     """An approval needed only when an expression over the call's params holds."""
 
     when: str = Field(
-        min_length=1, description='A safe expression over the params, e.g. "b == 0 or a > 1000".'
+        min_length=1,
+        description=(
+            "A safe expression over the params, their attributes, len() and arithmetic, e.g."
+            ' "b == 0 or a > 1000", "target.env == \'prod\' and len(tags) > 2".'
+        ),
     )
 
 
@@ -135,6 +139,19 @@ class ToolSection(_Section):
     approval: Approval = Field(
         "never",
         description='"never", "always", or { when = "<expression>" } to ask a person first.',
+    )
+    summary: str | None = Field(
+        None,
+        min_length=1,
+        description="What the person approving reads (Jinja2 over `call`).",
+    )
+    terminal: bool = Field(
+        False,
+        description="A further terminal intent: choosing it ends the thread; it has no handler.",
+    )
+    agent: Identifier | None = Field(
+        None,
+        description="Run each call as a child thread of this agent (another spec's [agent] name).",
     )
 
     @field_validator("approval", mode="before")
@@ -213,6 +230,11 @@ class ControlState(_Section):
 
     initial: bool = Field(False, description="Whether threads start here; exactly one state is.")
     description: str = Field("", description="Appended to the prompt while in this state.")
+    system: str | None = Field(
+        None,
+        min_length=1,
+        description="This state's own system prompt (Jinja2), instead of [prompts] system.",
+    )
     tools: list[str] | None = Field(
         None, description="Tools and humans allowed here (done always is); omit to allow all."
     )
@@ -232,6 +254,13 @@ class Spec(_Section):
     prompts: PromptsSection = Field(
         default_factory=PromptsSection,  # type: ignore[arg-type]
         description="Jinja2 prompts and their variables.",
+    )
+    input: JsonSchema | None = Field(
+        None,
+        description=(
+            "JSON Schema of an object: the typed payload a thread may start with instead of a"
+            " message (`AgentInput`); its `title` names its tag in the context."
+        ),
     )
     tools: dict[Identifier, ToolSection] = Field(
         default_factory=dict, description="Tools the model may call."

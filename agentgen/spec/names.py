@@ -18,8 +18,9 @@ PASCAL_CASE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 STATE_BUILTIN_FIELDS = frozenset(
     {
         "status", "current_state", "pending", "in_progress", "consecutive_errors", "turns",
-        "version", "vars", "copy", "dict", "json", "schema", "schema_json", "construct",
-        "validate", "parse_obj", "parse_raw", "parse_file", "from_orm", "update_forward_refs",
+        "version", "vars", "ended_by", "copy", "dict", "json", "schema", "schema_json",
+        "construct", "validate", "parse_obj", "parse_raw", "parse_file", "from_orm",
+        "update_forward_refs",
     }
 )  # fmt: skip
 RESERVED_FIELD_PREFIX = "model_"

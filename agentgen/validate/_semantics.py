@@ -23,10 +23,12 @@ from agentgen.spec.names import (
     to_pascal,
 )
 from agentgen.spec.when import check_when
+from agentgen.validate._input import check_input
 from agentgen.validate._jsonschema import check_schema
 from agentgen.validate._positions import Path, PositionMap, position_in_string
 from agentgen.validate._problems import Problem
 from agentgen.validate._templates import THREAD_VARIABLE, check_template, uses_variable
+from agentgen.validate._tool_keys import check_tool_keys, terminal_problem
 
 # Names Jinja2 gives meaning to inside templates; a variable of that name would be shadowed.
 JINJA_NAMES = frozenset({"self", "loop", "super", "caller", "varargs", "kwargs"})
@@ -39,11 +41,13 @@ def check_semantics(spec: Spec, text: str, positions: PositionMap) -> list[Probl
         *_class_names(spec),
         *_reserved_fields(spec),
         *_schemas(spec),
+        *check_input(spec),
         *_approvals(spec, text, positions),
         *_humans(spec),
         *_state_fields(spec),
         *_control_states(spec),
         *_prompts(spec, text, positions),
+        *check_tool_keys(spec, text, positions),
     ]
 
 
@@ -179,12 +183,8 @@ def _approvals(spec: Spec, text: str, positions: PositionMap) -> list[Problem]:
             continue
         path = ("tools", name, "approval", "when")
         expression = tool.approval.when
-        enums = {
-            param: tuple(schema["enum"])
-            for param, schema in tool.params.items()
-            if isinstance(schema, dict) and isinstance(schema.get("enum"), list)
-        }
-        for problem in check_when(expression, tool.params, enums):
+        # The schemas say which names are objects, numbers, enums or may be None.
+        for problem in check_when(expression, tool.params, types=spec.types):
             where = position_in_string(text, positions, path, expression, problem.offset)
             problems.append(
                 Problem(path, problem.code, problem.message, problem.hint, pinned=where)
@@ -196,9 +196,14 @@ def _humans(spec: Spec) -> list[Problem]:
     problems = []
     for name, human in spec.humans.items():
         path = ("humans", name)
-        if human.format == "multiple_choice" and not human.choices:
+        offered = _offers_choices(human.params)
+        if human.format == "multiple_choice" and offered and human.choices is not None:
+            message = f"human contact '{name}' has static choices and a choices param"
+            hint = "keep one: static choices, or the choices the model gives in each call"
+            problems.append(Problem(path + ("choices",), "AG013", message, hint, at="key"))
+        elif human.format == "multiple_choice" and not human.choices and not offered:
             message = f"human contact '{name}' is multiple_choice but has no choices"
-            hint = 'list the options: choices = ["…", "…"]'
+            hint = 'list the options: choices = ["…", "…"], or give it a param choices (strings)'
             # An empty list is written somewhere; a missing one only has the table to point at.
             where = path if human.choices is None else path + ("choices",)
             problems.append(Problem(where, "AG011", message, hint, at="key"))
@@ -208,6 +213,15 @@ def _humans(spec: Spec) -> list[Problem]:
             problems.append(Problem(path + ("choices",), "AG013", message, hint, at="key"))
         problems += _repeats(human.choices or [], path + ("choices",), "choice")
     return problems
+
+
+def _offers_choices(params: dict[str, Any]) -> bool:
+    """Whether the model gives the choices per call: a param `choices`, an array of strings."""
+    schema = params.get("choices")
+    if not isinstance(schema, dict) or schema.get("type") != "array":
+        return False
+    items = schema.get("items")
+    return isinstance(items, dict) and items.get("type") == "string"
 
 
 def _repeats(items: list[str], path: Path, what: str) -> list[Problem]:
@@ -240,6 +254,9 @@ def _from_rule(spec: Spec, rule: str, path: Path) -> list[Problem]:
         if tool_name in spec.humans:
             hint = "only tools set state fields; humans answer in the thread"
         return [Problem(path, "AG030", f"undefined tool '{tool_name}' in from", hint)]
+    terminal = terminal_problem(spec, tool_name, path, "from rule")
+    if terminal is not None:
+        return [terminal]
     param = rest.removeprefix("args.")
     if rest.startswith("args.") and param not in tool.params:
         known = ", ".join(tool.params)
@@ -365,6 +382,9 @@ def _transition_tool(
     spec: Spec, state: str, tool: str, allowed: set[str], path: Path
 ) -> list[Problem]:
     """The intent a transition is on must be a tool this state allows."""
+    terminal = terminal_problem(spec, tool, path, "transition")
+    if terminal is not None:
+        return [terminal]
     if tool in spec.tools:
         if tool in allowed:
             return []

@@ -2,7 +2,7 @@
 """The deploy_bot agent from the command line (factor 11: trigger from anywhere).
 
     python -m <package> launch "message" [--var name=value ...]
-    python -m <package> resume THREAD_ID [--approve | --deny COMMENT | --answer TEXT | --message TEXT]
+    python -m <package> resume THREAD_ID [--approve [--set param=value ...] | --deny COMMENT | ...]
     python -m <package> show THREAD_ID
     python -m <package> serve [--host 127.0.0.1] [--port 8000]
 
@@ -28,7 +28,10 @@ from .threads import load_thread
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; problems print one line to stderr and exit 1."""
-    arguments = _parser().parse_args(argv)
+    parser = _parser()
+    arguments = parser.parse_args(argv)
+    if getattr(arguments, "set", None) and not arguments.approve:
+        parser.error("--set changes the call being approved: use it with --approve")
     if arguments.command == "serve":
         return _serve(arguments.host, arguments.port)
     try:
@@ -60,7 +63,8 @@ def _response(arguments: argparse.Namespace, thread: Thread) -> Response:
     """The response the flags ask for, addressed to the thread's pending call."""
     call_id = thread.pending.call_id if thread.pending is not None else ""
     if arguments.approve:
-        return Approval(call_id=call_id, approved=True)
+        edits = dict(arguments.set) if arguments.set else None
+        return Approval(call_id=call_id, approved=True, args=edits)
     if arguments.deny is not None:
         return Approval(call_id=call_id, approved=False, comment=arguments.deny)
     if arguments.answer is not None:
@@ -68,6 +72,13 @@ def _response(arguments: argparse.Namespace, thread: Thread) -> Response:
     if arguments.message is not None:
         return UserMessage(text=arguments.message)
     return None
+
+
+def _assignment(text: str) -> tuple[str, object]:
+    try:
+        return parse_var(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _serve(host: str, port: int) -> int:
@@ -98,6 +109,13 @@ def _parser() -> argparse.ArgumentParser:
     choice.add_argument("--deny", metavar="COMMENT", help="deny the pending call, saying why")
     choice.add_argument("--answer", metavar="TEXT", help="answer the pending question")
     choice.add_argument("--message", metavar="TEXT", help="more work for a finished thread")
+    more.add_argument(
+        "--set",
+        action="append",
+        type=_assignment,
+        metavar="PARAM=VALUE",
+        help="with --approve: change a param of the call first (JSON values allowed)",
+    )
     show = commands.add_parser("show", help="print a thread")
     show.add_argument("thread_id")
     serve = commands.add_parser("serve", help="serve the HTTP API with uvicorn")

@@ -57,7 +57,7 @@ from .events import (
 from .handler_types import DepsT, Handlers, ToolContext
 from .prompts import PromptVars, render_next_step, render_system
 from .reducer import reduce
-from .state import AgentState, Thread
+from .state import AgentState, Pending, Thread
 from .threads import load_thread
 from .tools import (
     HUMAN_ANSWERS,
@@ -204,7 +204,7 @@ class _Run:
         allowed = INTENTS_BY_STATE[self.state.current_state]
         variables = self.variables.model_dump()
         request = ModelRequest(
-            system=render_system(**variables),
+            system=render_system(self.state.current_state, **variables),
             prompt=render_next_step(self.context.text(), self.state.current_state, **variables),
             intents=tuple(INTENTS[name] for name in allowed),
         )
@@ -252,13 +252,21 @@ class _Run:
         """Run the handler of a started call and record its result or its error."""
         step = started.call
         try:
-            result = json_ready(
-                step.intent, await self.execute(step, self.tool_context(started.call_id))
-            )
+            result = await self.execute(step, self.tool_context(started.call_id))
+        except Exception as error:  # noqa: BLE001 - any handler failure is compacted (factor 9)
+            await self.record_tool_error(started, error)
+            return
+        await self.record_result(started, result)
+
+    async def record_result(self, started: ToolCallEvent, value: object) -> None:
+        """Record a call's result, checked against its tool's `returns`; else record the error."""
+        step = started.call
+        try:
+            result = json_ready(step.intent, value)
             check_json_value(
                 result, f"the result of '{step.intent}'"
             )  # else it could brick the thread
-        except Exception as error:  # noqa: BLE001 - any handler failure is compacted (factor 9)
+        except Exception as error:  # noqa: BLE001 - an unserialisable result is the call's error
             await self.record_tool_error(started, error)
             return
         event = {
@@ -320,18 +328,18 @@ class _Run:
         match response:
             case Approval() if status == "awaiting_approval" and pending is not None:
                 _check_call_id(response.call_id, pending.call_id)
-                await self.record(
-                    ApprovalEvent(
-                        call_id=response.call_id,
-                        approved=response.approved,
-                        comment=response.comment,
-                    )
+                approval = ApprovalEvent(
+                    call_id=response.call_id,
+                    approved=response.approved,
+                    comment=response.comment,
+                    edited=_edited_call(pending, response),
                 )
+                await self.record(approval)
                 if self.state.in_progress is not None:
                     await self.finish_tool(self.state.in_progress)
             case HumanResponse() if status == "awaiting_human" and pending is not None:
                 _check_call_id(response.call_id, pending.call_id)
-                _check_answer(pending.intent, response.text)
+                _check_answer(pending, response.text)
                 await self.record(HumanResponseEvent(call_id=response.call_id, text=response.text))
             case UserMessage() if status in ("done", "paused"):
                 await self.record(UserMessageEvent(text=response.text))
@@ -346,8 +354,25 @@ def _check_call_id(given: str, pending: str) -> None:
         raise ResponseRefused(f"call_id '{given}' does not match the pending call '{pending}'")
 
 
-def _check_answer(intent: str, text: str) -> None:
-    answers = HUMAN_ANSWERS.get(intent)
+def _edited_call(pending: Pending, approval: Approval) -> NextStep | None:
+    """The call with the person's corrections, checked like the model's own; None if unedited."""
+    if approval.args is None:
+        return None
+    if not approval.approved:
+        raise ResponseRefused("args can only be given with an approval: a denied call never runs")
+    check_json_value(approval.args, "args")
+    try:
+        return NEXT_STEP.validate_python(
+            {**pending.args, **approval.args, "intent": pending.intent}
+        )
+    except ValidationError as error:
+        raise ResponseRefused(
+            f"the edited args do not fit '{pending.intent}': {compact_error(error)}"
+        ) from None
+
+
+def _check_answer(pending: Pending, text: str) -> None:
+    answers = HUMAN_ANSWERS.get(pending.intent, ())
     if answers and text not in answers:
         raise ResponseRefused(f"answer '{text}' is not one of: {', '.join(answers)}")
 

@@ -43,7 +43,12 @@ def render_event(event: Event) -> str | None:
             return _block("error", {"intent": event.intent, "message": event.message})
         case ApprovalEvent():
             verdict = "approved" if event.approved else "denied"
-            return _block(f"call_{verdict}", {"comment": event.comment})
+            body: dict[str, Any] = {"comment": event.comment}
+            if event.edited is not None:  # the model must know that what ran is not what it asked
+                body["edited_args"] = event.edited.model_dump(
+                    mode="json", by_alias=True, exclude={"intent"}
+                )
+            return _block(f"call_{verdict}", body)
         case HumanResponseEvent():
             return _block("human_response", {"text": event.text})
         case EscalationEvent():

@@ -68,6 +68,7 @@ class ApprovalBody(_ResponseBody):
     call_id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
     approved: bool
     comment: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
+    args: dict[str, Any] | None = None
 
 
 class HumanResponseBody(_ResponseBody):
@@ -92,17 +93,25 @@ _RESPONSE_BODY: TypeAdapter[ResponseBody] = TypeAdapter(ResponseBody)
 
 
 def thread_json(thread: Thread) -> dict[str, Any]:
-    """A thread as JSON: id, status, the pending call (or null) and the events."""
+    """A thread as JSON: id, status, the pending call (or null), what ended it, the events."""
     pending = thread.pending.model_dump(mode="json") if thread.pending is not None else None
     events = [event.model_dump(mode="json", by_alias=True) for event in thread.events]
-    return {"id": thread.id, "status": thread.status, "pending": pending, "events": events}
+    return {
+        "id": thread.id,
+        "status": thread.status,
+        "pending": pending,
+        "ended_by": thread.state.ended_by,
+        "events": events,
+    }
 
 
 def person_response(body: ResponseBody) -> PersonResponse:
     """What `resume` takes for each kind of response body."""
     match body:
         case ApprovalBody():
-            return Approval(call_id=body.call_id, approved=body.approved, comment=body.comment)
+            return Approval(
+                call_id=body.call_id, approved=body.approved, comment=body.comment, args=body.args
+            )
         case HumanResponseBody():
             return HumanResponse(call_id=body.call_id, text=body.text)
         case UserMessageBody():

@@ -40,6 +40,8 @@ class ToolCallEvent(_Event):
     call_id: str
     call: NextStep
     awaiting: Literal["approval", "human"] | None = None
+    summary: str | None = None
+    """What the person asked to approve read: the tool's `summary`, rendered for this call."""
 
 
 class ToolResultEvent(_Event):
@@ -142,6 +144,8 @@ class ApprovalEvent(_Event):
     call_id: str
     approved: bool
     comment: str | None = None
+    edited: NextStep | None = None
+    """The call as the person corrected it: what runs; the call event keeps the original."""
 
 
 class HumanResponseEvent(_Event):
@@ -200,6 +204,8 @@ class Approval(BaseModel):
     call_id: str = Field(max_length=MAX_ID_CHARS)
     approved: bool
     comment: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
+    args: dict[str, Any] | None = None
+    """Params to change before the approved call runs; checked like the model's own."""
 
 
 class HumanResponse(BaseModel):

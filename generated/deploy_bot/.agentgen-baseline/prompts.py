@@ -30,6 +30,9 @@ STATE_INSTRUCTIONS: dict[StateName, str] = {
 }
 """Appended to the next-step prompt while the thread is in that state."""
 
+STATE_SYSTEMS: dict[StateName, str] = {}
+"""A state's own system prompt, used instead of SYSTEM while the thread is in that state."""
+
 
 class PromptVars(BaseModel):
     """The variables given at launch; kept in the thread so that resume sees them too."""
@@ -48,11 +51,15 @@ _jinja = ImmutableSandboxedEnvironment(
 )
 _system = _jinja.from_string(SYSTEM)
 _next_step = _jinja.from_string(NEXT_STEP)
+_state_systems: dict[StateName, jinja2.Template] = {
+    state: _jinja.from_string(text) for state, text in STATE_SYSTEMS.items()
+}
 
 
-def render_system(*, environments: list[Any], service: str) -> str:
-    """The system prompt."""
-    return _system.render({"environments": environments, "service": service})
+def render_system(state: StateName, *, environments: list[Any], service: str) -> str:
+    """The system prompt: the current state's own, else SYSTEM."""
+    template = _state_systems.get(state, _system)
+    return template.render({"environments": environments, "service": service})
 
 
 def render_next_step(

@@ -21,6 +21,9 @@ class Pending(BaseModel):
     intent: str
     call_id: str
     args: dict[str, Any]
+    summary: str | None = None
+    thread_id: str | None = None
+    """Set when the call waits in a sub-agent's child thread: that thread's id."""
     call: NextStep | None = Field(default=None, exclude=True)
 
 
@@ -37,6 +40,8 @@ class AgentState(StateFields):
     turns: int = 0
     version: str | None = None
     vars: dict[str, Any] = Field(default_factory=dict)
+    ended_by: str | None = None
+    """The terminal intent that ended the thread, while it is done."""
 
 
 class StateChanges(TypedDict, total=False):
@@ -50,6 +55,7 @@ class StateChanges(TypedDict, total=False):
     turns: int
     version: str | None
     vars: dict[str, Any]
+    ended_by: str | None
     customer_id: str
     ticket_tag: Literal["", "billing", "shipping", "damaged_item", "account", "other"]
     last_refund: Money

@@ -35,7 +35,7 @@ def reduce(state: AgentState, event: Event) -> AgentState:
         case ThreadStarted():
             return _update(state, version=event.version, vars=event.vars)
         case UserMessageEvent() | ThreadResumed():
-            return _update(state, status="running", pending=None, turns=0)
+            return _update(state, status="running", pending=None, turns=0, ended_by=None)
         case ToolCallEvent():
             return _on_call(state, event)
         case ToolResultEvent():
@@ -74,12 +74,19 @@ def _update(state: AgentState, **changes: Unpack[StateChanges]) -> AgentState:
 def _on_call(state: AgentState, event: ToolCallEvent) -> AgentState:
     turns = state.turns + 1
     if isinstance(event.call, DoneForNow):
-        return _update(state, status="done", turns=turns, consecutive_errors=0)
+        ended_by = event.call.intent
+        return _update(state, status="done", turns=turns, consecutive_errors=0, ended_by=ended_by)
     if event.awaiting is None:
         return _update(state, in_progress=event, turns=turns)
     status: Status = "awaiting_approval" if event.awaiting == "approval" else "awaiting_human"
     args = event.call.model_dump(mode="json", by_alias=True, exclude={"intent"})
-    pending = Pending(intent=event.call.intent, call_id=event.call_id, args=args, call=event.call)
+    pending = Pending(
+        intent=event.call.intent,
+        call_id=event.call_id,
+        args=args,
+        summary=event.summary,
+        call=event.call,
+    )
     return _update(state, status=status, pending=pending, in_progress=None, turns=turns)
 
 
@@ -103,6 +110,7 @@ def _on_approval(state: AgentState, event: ApprovalEvent) -> AgentState:
     if not event.approved:
         return _update(state, status="running", pending=None, turns=0)
     started = None
-    if state.pending is not None and state.pending.call is not None:
-        started = ToolCallEvent(call_id=event.call_id, call=state.pending.call)
+    call = event.edited or (state.pending.call if state.pending is not None else None)
+    if call is not None:
+        started = ToolCallEvent(call_id=event.call_id, call=call)
     return _update(state, status="running", pending=None, turns=0, in_progress=started)

@@ -37,9 +37,10 @@ _system = _jinja.from_string(SYSTEM)
 _next_step = _jinja.from_string(NEXT_STEP)
 
 
-def render_system() -> str:
-    """The system prompt."""
-    return _system.render()
+def render_system(state: None) -> str:
+    """The system prompt: the current state's own, else SYSTEM."""
+    template = _system
+    return template.render()
 
 
 def render_next_step(thread: str, state: None) -> str:

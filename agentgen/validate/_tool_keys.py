@@ -1,0 +1,77 @@
+"""Checks of the keys that change what a tool is: `terminal`, `summary`, `agent`, state `system`."""
+
+from __future__ import annotations
+
+from agentgen.spec.model import Spec, ToolSection
+from agentgen.validate._positions import Path, PositionMap
+from agentgen.validate._problems import Problem
+from agentgen.validate._templates import check_template
+
+# What a summary template sees: the call being approved, as `call.<param>`.
+CALL_VARIABLE = "call"
+
+
+def check_tool_keys(spec: Spec, text: str, positions: PositionMap) -> list[Problem]:
+    """Keys that contradict each other, and the templates of summaries and state prompts."""
+    problems = []
+    for name, tool in spec.tools.items():
+        path = ("tools", name)
+        problems += _terminal_keys(name, tool, path) + _sub_agent_keys(name, tool, path)
+        if tool.summary is not None:
+            problems += _summary(name, tool, path, text, positions)
+    for name, state in spec.states.items():
+        if state.system is not None:
+            where = ("states", name, "system")
+            problems += check_template(state.system, where, set(spec.prompts.vars), text, positions)
+    return problems
+
+
+def _terminal_keys(name: str, tool: ToolSection, path: Path) -> list[Problem]:
+    """A terminal tool ends the thread: nothing runs, so nothing returns or waits for approval."""
+    if not tool.terminal:
+        return []
+    clashes = {
+        "returns": tool.returns is not None,
+        "approval": tool.approval != "never",
+        "agent": tool.agent is not None,
+    }
+    return [
+        Problem(
+            path + (key,),
+            "AG036",
+            f"terminal tool '{name}' has no handler, so it cannot have {key}",
+            "remove it, or drop terminal = true",
+            at="key",
+        )
+        for key, clash in clashes.items()
+        if clash
+    ]
+
+
+def _summary(
+    name: str, tool: ToolSection, path: Path, text: str, positions: PositionMap
+) -> list[Problem]:
+    assert tool.summary is not None
+    where = path + ("summary",)
+    problems = check_template(tool.summary, where, {CALL_VARIABLE}, text, positions)
+    if tool.approval == "never":
+        message = f"tool '{name}' never needs approval, so no one reads its summary"
+        hint = 'add approval = "always" or a { when = "..." }, or remove the summary'
+        problems.append(Problem(where, "AG036", message, hint, at="key"))
+    return problems
+
+
+def terminal_problem(spec: Spec, tool: str, path: Path, use: str) -> Problem | None:
+    """A transition or `from` rule on a terminal tool: it never succeeds, it ends the thread."""
+    if tool not in spec.tools or not spec.tools[tool].terminal:
+        return None
+    message = f"{use} on terminal tool '{tool}': choosing it ends the thread"
+    return Problem(path, "AG036", message, "use a tool with a handler", at="key")
+
+
+def _sub_agent_keys(name: str, tool: ToolSection, path: Path) -> list[Problem]:
+    """A sub-agent's result is its child's final answer: a `returns` would contradict it."""
+    if tool.agent is None or tool.returns is None:
+        return []
+    message = f"sub-agent tool '{name}' returns what its agent ends with, so it cannot have returns"
+    return [Problem(path + ("returns",), "AG036", message, "remove returns", at="key")]
