@@ -74,8 +74,9 @@ async def advance_child(
 
     `package` is the child's generated agent module, `agent` its name.
 
-    Without a response, a child that already waits for a person or is done is only read back:
-    that is how a parent whose worker died picks up its child where it stands.
+    A child that does not wait for this response (none given, or it took it already) and waits
+    for a person or is done is only read back; one that is running or paused is carried on.
+    That is how a parent whose worker died picks up its child where it stands.
     """
     handlers = settings.handlers.get(agent)
     options = {"model": settings.model, "store": settings.store, "handlers": handlers}
@@ -96,10 +97,13 @@ async def advance_child(
                 f"the {agent} agent refused its input: {compact_error(error)}"
             ) from None
         return sub_agent_outcome(agent, thread)
-    if response is None:
-        thread = await package.load_thread(thread_id, settings.store)
+    thread = await package.load_thread(thread_id, settings.store)
+    if not _waits_for(thread, response):
+        # Nothing to hand over: the child already took this response (its parent's worker died
+        # before recording so), or there is none. Read it back, or carry it on if it is running.
         if thread.status in (*WAITING, "done"):
             return sub_agent_outcome(agent, thread)
+        response = None
     own = _as_childs(response, package)
     return sub_agent_outcome(
         agent, await package.resume(thread_id, own, **options, deps=settings.deps)
@@ -144,6 +148,13 @@ def _known_vars(package: ModuleType, given: Mapping[str, Any]) -> dict[str, Any]
     model: type[BaseModel] = package.PromptVars
     known = {info.alias or name for name, info in model.model_fields.items()}
     return {name: value for name, value in given.items() if name in known}
+
+
+def _waits_for(thread: Any, response: BaseModel | None) -> bool:
+    """Whether the child waits for a person's answer to the call `response` is about."""
+    if response is None or thread.status not in WAITING or thread.pending is None:
+        return False
+    return bool(thread.pending.call_id == getattr(response, "call_id", None))
 
 
 def _as_childs(response: BaseModel | None, package: ModuleType) -> Any:

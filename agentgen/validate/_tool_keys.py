@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import jinja2
+from jinja2 import nodes
+
+from agentgen.spec.hints import did_you_mean
 from agentgen.spec.model import Spec, ToolSection
 from agentgen.validate._positions import Path, PositionMap
 from agentgen.validate._problems import Problem
@@ -54,10 +58,26 @@ def _summary(
     assert tool.summary is not None
     where = path + ("summary",)
     problems = check_template(tool.summary, where, {CALL_VARIABLE}, text, positions)
+    if not problems:
+        problems = _unknown_call_args(tool.summary, tool, where)
     if tool.approval == "never":
         message = f"tool '{name}' never needs approval, so no one reads its summary"
         hint = 'add approval = "always" or a { when = "..." }, or remove the summary'
         problems.append(Problem(where, "AG036", message, hint, at="key"))
+    return problems
+
+
+def _unknown_call_args(summary: str, tool: ToolSection, where: Path) -> list[Problem]:
+    """`call.<name>` must name a param: the summary is rendered from the call's args."""
+    tree = jinja2.Environment().parse(summary)  # already checked: it parses
+    problems = []
+    for node in tree.find_all(nodes.Getattr):
+        on_call = isinstance(node.node, nodes.Name) and node.node.name == CALL_VARIABLE
+        if on_call and node.attr not in tool.params:
+            known = ", ".join(tool.params) or "none"
+            hint = did_you_mean(node.attr, tool.params) or f"its params are: {known}"
+            message = f"summary reads call.{node.attr}, but the tool has no param '{node.attr}'"
+            problems.append(Problem(where, "AG030", message, hint))
     return problems
 
 
