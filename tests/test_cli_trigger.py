@@ -71,7 +71,10 @@ def test_deny_with_a_comment_then_approve_then_show(cli: Cli) -> None:
     assert "use 5" in cli.llm.requests[-1].body["messages"][1]["content"]
     cli.llm.script(tool_call("done_for_now", {"message": "0.6"}))
     approved = cli("calculator", "resume", ident, "--approve")
-    assert approved.stdout.splitlines() == [f"thread {ident}: done (done_for_now)", "  message: '0.6'"]
+    assert approved.stdout.splitlines() == [
+        f"thread {ident}: done (done_for_now)",
+        "  message: '0.6'",
+    ]
     shown = cli("calculator", "show", ident)
     assert shown.returncode == 0
     assert "<call_denied>\ncomment: use 5\n</call_denied>" in shown.stdout
@@ -94,7 +97,10 @@ def test_answer_a_question_and_continue_with_a_message(cli: Cli) -> None:
     assert answered.stdout.splitlines()[0] == f"thread {ident}: done (done_for_now)"
     cli.llm.script(tool_call("done_for_now", {"message": "still 3"}))
     more = cli("calculator", "resume", ident, "--message", "and again?")
-    assert more.stdout.splitlines() == [f"thread {ident}: done (done_for_now)", "  message: still 3"]
+    assert more.stdout.splitlines() == [
+        f"thread {ident}: done (done_for_now)",
+        "  message: still 3",
+    ]
 
 
 def test_vars_are_given_as_name_value_pairs(cli: Cli) -> None:

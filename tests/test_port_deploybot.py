@@ -642,16 +642,16 @@ def test_an_invalid_edit_is_refused_and_changes_nothing() -> None:
         thread, Approval(call_id=call_id, approved=True, args={"seconds": -5})
     )
     assert negative.startswith("the edited args do not fit 'wait': ")
-    assert negative.endswith("wait.seconds: Input should be greater than or equal to 0")
+    assert negative.endswith("seconds: Input should be greater than or equal to 0")
     unknown = session.refused(thread, Approval(call_id=call_id, approved=True, args={"minutes": 1}))
     assert unknown.startswith("the edited args do not fit 'wait': ")
-    assert unknown.endswith("wait.minutes: Extra inputs are not permitted")
+    assert unknown.endswith("minutes: Extra inputs are not permitted")
     wrong_type = session.refused(
         thread, Approval(call_id=call_id, approved=True, args={"seconds": "thirty"})
     )
     assert wrong_type.startswith("the edited args do not fit 'wait': ")
     assert wrong_type.endswith(
-        "wait.seconds: Input should be a valid integer, unable to parse string as an integer"
+        "seconds: Input should be a valid integer, unable to parse string as an integer"
     )
     denied_edit = Approval(call_id=call_id, approved=False, args={"seconds": 30}, comment="no")
     assert session.refused(thread, denied_edit) == (

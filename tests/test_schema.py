@@ -77,11 +77,17 @@ def test_schema_is_valid_draft_07() -> None:
     Draft7Validator.check_schema(schema)
 
 
-def test_the_three_examples_are_there() -> None:
+def test_the_examples_and_ports_are_there() -> None:
     assert [path.name for path in EXAMPLES] == [
+        "airline_faq.toml",
+        "airline_service.toml",
+        "airline_triage.toml",
         "calculator.toml",
         "deploy_bot.toml",
+        "seat_booking.toml",
         "support_triage.toml",
+        "travel_support.toml",
+        "vercel_deploybot.toml",
     ]
 
 

@@ -417,7 +417,7 @@ def test_validate_refuses_an_unknown_agent_with_its_position(tmp_path: Path) -> 
     shown = _validate(tmp_path, {"concierge": text, "hotel_desk": HOTEL_DESK, "spa": SPA_DESK})
     assert shown == (
         "specs/concierge.toml:10:9: error[AG030]: "
-        "undefined agent 'hotel_dsk' (no spec given has it)\n"
+        "undefined agent 'hotel_dsk' (no spec here has it)\n"
         "    hint: did you mean 'hotel_desk'?\n"
     )
 

@@ -81,8 +81,9 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
                 "RESULT_EVENTS Response ResponseRefused StepError Store Thread "
                 "ToolContext VERSION ValidationError compact_error dataclass "
                 "default_handlers default_store field functools hold_lease json_ready load_thread "
-                "new_id parse_step reduce render_next_step render_system resolve_model "
-                "run_handler to_json ValueRefused check_json_value check_known_vars event_json"
+                "new_id parse_step problem_text reduce render_next_step render_system "
+                "resolve_model run_handler to_json ValueRefused check_json_value check_known_vars "
+                "event_json"
             )
             | _words(f"{INPUT_CLASS} {INPUT_EVENT} check_input")
             | _words("Pending render_summary")

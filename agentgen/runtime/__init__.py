@@ -17,7 +17,7 @@ from ._callbacks import (
 )
 from ._calls import run_handler, takes_context
 from ._describe import describe_thread, parse_var
-from ._errors import compact_error
+from ._errors import compact_error, problem_text
 from ._fallback import FallbackModel
 from ._handlers import HandlerNotImplemented, call_handler, json_ready
 from ._http import (
@@ -148,6 +148,7 @@ __all__ = [
     "parse_var",
     "path_thread_id",
     "post_callback",
+    "problem_text",
     "read_json_object",
     "resolve_model",
     "run_handler",

@@ -40,7 +40,7 @@ def parse_var(text: str) -> tuple[str, Any]:
 
 def _pending_call(pending: dict[str, Any], verb: str) -> list[str]:
     head = f"  {pending['intent']} {verb} (call {pending['call_id']}):"
-    summary = [f"    {pending['summary']}"] if pending.get("summary") else []
+    summary = [f"    {line}" for line in (pending.get("summary") or "").splitlines()]
     return [head, *summary, *_indented(pending.get("args") or {}, "    ")]
 
 

@@ -8,13 +8,15 @@ from pathlib import Path
 from agentgen.diagnostics import Diagnostic, sort_diagnostics
 from agentgen.spec.hints import did_you_mean
 from agentgen.spec.model import Spec
-from agentgen.validate import SpecResult
+from agentgen.validate import SpecResult, validate_file
 from agentgen.validate._positions import PositionMap, scan_positions
 
 
 def check_sub_agents(results: list[SpecResult], files: list[Path]) -> list[SpecResult]:
     """The results, with an error on each `agent = "..."` that is unknown or closes a cycle."""
     specs = {r.spec.agent.name: r.spec for r in results if r.spec is not None}
+    if any(_missing(spec, specs) for spec in list(specs.values())):
+        specs = {**_siblings(files), **specs}
     checked = []
     for result, file in zip(results, files, strict=True):
         found = list(_problems(result.spec, specs)) if result.spec is not None else []
@@ -25,6 +27,22 @@ def check_sub_agents(results: list[SpecResult], files: list[Path]) -> list[SpecR
         diagnostics = [*result.diagnostics, *_located(result.name, positions, found)]
         checked.append(SpecResult(result.name, None, sort_diagnostics(diagnostics)))
     return checked
+
+
+def _missing(spec: Spec, specs: dict[str, Spec]) -> bool:
+    return any(t.agent is not None and t.agent not in specs for t in spec.tools.values())
+
+
+def _siblings(files: list[Path]) -> dict[str, Spec]:
+    """The valid specs beside the given files: a spec given alone may run its neighbours."""
+    given = {file.resolve() for file in files}
+    found: dict[str, Spec] = {}
+    for folder in sorted({file.parent for file in files}):
+        for path in sorted(folder.glob("*.toml")):
+            result = validate_file(path) if path.resolve() not in given else None
+            if result is not None and result.spec is not None:
+                found.setdefault(result.spec.agent.name, result.spec)
+    return found
 
 
 def _located(
@@ -41,8 +59,11 @@ def _problems(spec: Spec, specs: dict[str, Spec]) -> Iterator[tuple[str, str, st
         if section.agent is None:
             continue
         if section.agent not in specs:
-            hint = did_you_mean(section.agent, specs) or "generate it together with its spec"
-            yield tool, "AG030", f"undefined agent '{section.agent}' (no spec given has it)", hint
+            hint = (
+                did_you_mean(section.agent, specs) or "add the spec of that agent beside this one"
+            )
+            message = f"undefined agent '{section.agent}' (no spec here has it)"
+            yield tool, "AG030", message, hint
             continue
         cycle = _cycle(spec.agent.name, section.agent, specs)
         if cycle:
