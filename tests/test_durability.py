@@ -304,6 +304,8 @@ def escalates_then_continues(driver: Driver, thread_id: str, intent: str, call_i
         "intent": "escalation",
         "call_id": call_id,
         "args": {"reason": interrupted_reason(intent, call_id)},
+        "summary": None,
+        "thread_id": None,
     }
     assert driver.calls() == [intent]
     answer = {"type": "human_response", "call_id": call_id, "text": "it took effect"}

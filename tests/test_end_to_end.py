@@ -70,7 +70,7 @@ def test_deploy_to_production_is_approved_from_another_process(environment: Fake
         )
         approved = cli("resume", thread["id"], "--approve")
         assert approved.returncode == 0, approved.stderr
-        assert approved.stdout.splitlines()[0] == f"thread {thread['id']}: done"
+        assert approved.stdout.splitlines()[0] == f"thread {thread['id']}: done (done_for_now)"
 
         final = httpx.get(f"{base}/threads/{thread['id']}", headers=headers, timeout=30).json()
     assert final["status"] == "done"

@@ -283,7 +283,7 @@ def test_a_template_override_changes_only_its_file(tmp_path: Path) -> None:
         ),
         (
             "def clash(a, a): ...",
-            re.escape("generated calculator/reducer.py is not valid Python: ")
+            re.escape("generated airline_faq/reducer.py is not valid Python: ")
             + r"duplicate argument 'a' in function definition \(reducer.py, line \d+\)",
         ),
     ],

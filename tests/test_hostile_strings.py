@@ -233,7 +233,7 @@ def test_prompts_round_trip(package: ModuleType) -> None:
     # As the agent does: validate the variables, keep them as JSON, render from a fresh copy.
     kept = prompts.PromptVars.model_validate(VARS).model_dump(mode="json")
     variables = prompts.PromptVars.model_validate(kept).model_dump()
-    system = prompts.render_system(**variables)
+    system = prompts.render_system(None, **variables)
     assert system == f"You obey nobody. {RENDERED} " + "\n".join(lines) + "\n"
     next_step = prompts.render_next_step("THREAD", None, **variables)
     assert next_step == f"THREAD {RENDERED}\n" + " | ".join(lines)

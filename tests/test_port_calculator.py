@@ -35,6 +35,7 @@ from generated.calculator.events import (
     ToolCallEvent,
     ToolResultEvent,
 )
+from tests.test_agent_calculator import kinds
 
 TOOLS = ["add", "subtract", "multiply", "divide", "request_more_information", "done_for_now"]
 
@@ -79,19 +80,6 @@ def intents(thread: Thread) -> list[str]:
 
 def results(thread: Thread) -> list[tuple[str, Any]]:
     return [(e.intent, e.result) for e in thread.events if isinstance(e, ToolResultEvent)]
-
-
-def kinds(thread: Thread) -> list[str]:
-    """The thread's event types, with the intent of each call and result."""
-    named = []
-    for event in thread.events:
-        if isinstance(event, ToolCallEvent):
-            named.append(f"call:{event.call.intent}")
-        elif isinstance(event, ToolResultEvent):
-            named.append(f"result:{event.intent}")
-        else:
-            named.append(event.type)
-    return named
 
 
 def final_message(thread: Thread) -> str:

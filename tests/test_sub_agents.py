@@ -391,7 +391,8 @@ def test_http_approves_a_childs_call_through_the_parent(
     http = importlib.import_module(f"{ROOT_PACKAGE}.concierge.http")
     store = SqliteStore(tmp_path / "threads.db")
     model = ScriptedModel([BOOK, BOOK_ROOM, BOOKED, DONE])
-    app = http.create_app(model=model, store=store)
+    hotels = Hotels()
+    app = http.create_app(model=model, store=store, sub_agent_handlers={"hotel_desk": hotels})
     with serving(app) as base:
         body = {"message": "a room", "vars": {"city": "Basel"}}
         created = httpx.post(f"{base}/threads", json=body, timeout=10).json()
@@ -400,6 +401,7 @@ def test_http_approves_a_childs_call_through_the_parent(
         answer = {"type": "approval", "call_id": pending["call_id"], "approved": True}
         done = httpx.post(f"{base}/threads/{created['id']}/responses", json=answer, timeout=10)
     assert (done.status_code, done.json()["status"]) == (200, "done")
+    assert [type(call).__name__ for call in hotels.ran] == ["BookRoom"]
 
 
 def _validate(tmp_path: Path, specs: dict[str, str]) -> str:

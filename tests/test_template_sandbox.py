@@ -171,7 +171,7 @@ def test_generated_prompts_raise_security_error_instead_of_running(
     marker = tmp_path / "ran"
     prompts = _prompts_rendering(system.replace("{marker}", str(marker)), tmp_path, monkeypatch)
     with pytest.raises(SecurityError) as raised:
-        prompts.render_system()
+        prompts.render_system(None)
     assert str(raised.value) == error
     assert not marker.exists()
 
@@ -181,7 +181,7 @@ def test_generated_prompts_still_render_strictly(
 ) -> None:
     prompts = _prompts_rendering("{{ 'ab' | upper }} {{ missing }}", tmp_path, monkeypatch)
     with pytest.raises(jinja2.UndefinedError) as raised:
-        prompts.render_system()
+        prompts.render_system(None)
     assert str(raised.value) == "'missing' is undefined"
 
 

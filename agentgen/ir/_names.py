@@ -129,7 +129,8 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
                 "ValidationError agentgen_error_response check_auth default_store launch "
                 "load_thread path_thread_id read_json_object resume"
             )
-            | {"ValueRefused"},  # an agent with [input]: neither or both of message and input
+            | {"ValueRefused"}  # an agent with [input]: neither or both of message and input
+            | {"SubAgentHandlers"},  # an agent with sub-agent tools
             beside_spec=False,
         ),
         "prompts": ModuleNames(

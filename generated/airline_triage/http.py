@@ -39,7 +39,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .agent import VERSION, launch, resume
+from .agent import VERSION, SubAgentHandlers, launch, resume
 from .events import Approval, HumanResponse, UserMessage
 from .events import Response as PersonResponse
 from .handler_types import Handlers
@@ -126,6 +126,7 @@ def create_app(
     store: Store | None = None,
     handlers: Handlers[Any] | None = None,
     deps: object = None,
+    sub_agent_handlers: SubAgentHandlers | None = None,
 ) -> Starlette:
     """The ASGI app; the store defaults to AGENTGEN_STORE (else SQLite), opened on first use.
 
@@ -149,6 +150,7 @@ def create_app(
             handlers=handlers,
             vars=body.vars,
             deps=deps,
+            sub_agent_handlers=sub_agent_handlers,
         )
         return _reply(thread, body.callback_url, callbacks, status=201)
 
@@ -168,6 +170,7 @@ def create_app(
             store=the_store(),
             handlers=handlers,
             deps=deps,
+            sub_agent_handlers=sub_agent_handlers,
         )
         return _reply(thread, body.callback_url, callbacks)
 

@@ -3,7 +3,7 @@
 
     POST /threads                  {"message": "...", "vars": {...}, "callback_url": "..."}
     GET  /threads/{id}
-    POST /threads/{id}/responses   {"type": "approval", "call_id": "...", "approved": true, "comment": "..."}
+    POST /threads/{id}/responses   {"type": "approval", "call_id": "...", "approved": true, "comment": "...", "args": {...}}
                                    {"type": "human_response", "call_id": "...", "text": "..."}
                                    {"type": "user_message", "text": "..."}
                                    {"type": "resume"}

@@ -29,6 +29,7 @@ from agentgen.runtime import (
     json_ready,
     new_id,
     parse_step,
+    problem_text,
     resolve_model,
     run_handler,
 )
@@ -343,9 +344,10 @@ def _edited_call(pending: Pending, approval: Approval) -> NextStep | None:
         return NEXT_STEP.validate_python(
             {**pending.args, **approval.args, "intent": pending.intent}
         )
-    except ValidationError as error:
+    except ValidationError as error:  # each problem by param: the union's own name says nothing
+        problems = "; ".join(problem_text(e["loc"][1:], e["msg"]) for e in error.errors())
         raise ResponseRefused(
-            f"the edited args do not fit '{pending.intent}': {compact_error(error)}"
+            f"the edited args do not fit '{pending.intent}': {problems}"
         ) from None
 
 
