@@ -11,8 +11,8 @@ from pathlib import Path
 from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
 
 # Fixed settings: the same output on every machine, whatever the user's configuration says.
-# `agentgen` is pinned third-party: ruff would otherwise call it first-party whenever the
-# working directory holds an `agentgen` folder, and sort the imports differently there.
+# `agentgen_runtime` (and `agentgen`) are pinned third-party: ruff would otherwise call them
+# first-party whenever the working directory holds such a folder, and sort imports differently.
 _SETTINGS = (
     "--isolated",
     "--no-cache",
@@ -21,7 +21,7 @@ _SETTINGS = (
     "--target-version",
     "py311",
     "--config",
-    "lint.isort.known-third-party = ['agentgen']",
+    "lint.isort.known-third-party = ['agentgen', 'agentgen_runtime']",
 )
 # Import order and a sorted `__all__`, as `ruff check --isolated` expects them.
 _FIXES = ("I001", "RUF022")

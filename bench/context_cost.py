@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentgen.runtime import ModelRequest
-from agentgen.runtime._openai import _messages, _tool
+from agentgen_runtime._openai import _messages, _tool
 
 USER = "add 1, n times"  # the user's message in ours.run_chain, sent by the peers too
 

@@ -10,7 +10,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `bench` importable from the repository
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import machine, ours, report, suite
+from bench import machine, ours, report, sqlite_durable, suite
 from bench.stats import Row
 
 
@@ -27,13 +27,23 @@ def parse(argv: list[str] | None) -> suite.Config:
     parser.add_argument("--storage-sizes", default="200,2000", help="for storage and context")
     parser.add_argument("--agents", default="1,10,100", help="agent counts for generation")
     parser.add_argument("--max-run-seconds", type=float, default=90.0)
+    parser.add_argument(
+        "--sections",
+        default=",".join(suite.SECTIONS),
+        help=f"which parts to run, comma-separated (default: all of {','.join(suite.SECTIONS)})",
+    )
     args = parser.parse_args(argv)
+    sections = tuple(args.sections.split(","))
+    unknown = sorted(set(sections) - set(suite.SECTIONS))
+    if unknown:
+        parser.error(f"unknown sections: {', '.join(unknown)}")
     return suite.Config(
         repeats=args.repeats,
         sizes=ints(args.sizes),
         storage_sizes=ints(args.storage_sizes),
         agent_counts=ints(args.agents),
         max_run_seconds=args.max_run_seconds,
+        sections=sections,
     )
 
 
@@ -41,10 +51,17 @@ def run(config: suite.Config, workdir: Path) -> list[Row]:
     """Every section's rows, in table order."""
     config.peers = suite.load_peers()
     agent = ours.generate_agent(workdir)
-    rows = suite.per_step_rows(config, agent, workdir)
-    rows += suite.storage_rows(config, agent, workdir)
-    rows += suite.context_rows(config, agent)
-    return rows + suite.generation_rows(config, workdir)
+    rows = suite.per_step_rows(config, agent, workdir) if "steps" in config.sections else []
+    if "sqlite" in config.sections:
+        rows += sqlite_durable.concurrency_rows(config.repeats, agent, workdir)
+        rows += sqlite_durable.durable_step_rows(config.repeats, workdir)
+    if "storage" in config.sections:
+        rows += suite.storage_rows(config, agent, workdir)
+    if "context" in config.sections:
+        rows += suite.context_rows(config, agent)
+    if "generation" in config.sections:
+        rows += suite.generation_rows(config, workdir)
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import sqlite_durable
 from .stats import Row, fmt, table
 from .suite import DURABLE, GENERATE
 
@@ -69,5 +70,6 @@ def render(machine: str, rows: list[Row], sizes: tuple[int, ...], counts: tuple[
             machine,
             table(rows, baselines(rows)),
             "Targets (DESIGN.md section 6):\n" + "\n".join(targets),
+            "Targets (issue 14, SQLite):\n" + "\n".join(sqlite_durable.targets(rows)),
         ]
     )

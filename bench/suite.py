@@ -25,6 +25,9 @@ PEERS = {
 }
 
 
+SECTIONS = ("steps", "sqlite", "storage", "context", "generation")
+
+
 @dataclass
 class Config:
     """What to run: sizes, repeats, and when a slow peer gets fewer runs or none."""
@@ -35,6 +38,7 @@ class Config:
     agent_counts: tuple[int, ...] = (1, 10, 100)
     cell_seconds: float = 20.0  # stop repeating a measurement once its runs took this long
     max_run_seconds: float = 90.0  # skip a run whose estimated duration is longer
+    sections: tuple[str, ...] = SECTIONS  # which parts of the suite run (bench/main.py)
     peers: dict[str, ModuleType | str] = field(default_factory=dict)
     last_run: dict[str, tuple[int, float]] = field(default_factory=dict)
 

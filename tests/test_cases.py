@@ -85,7 +85,7 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_expected_packages_pass_mypy_strict_and_ruff(packages: Path) -> None:
     names = [case.name for case in GENERATED]
     assert mypy_errors(packages, *names) == ""
-    ruff = [str(BIN / "ruff"), "check", "--isolated", "--no-cache", *names]
+    ruff = [str(BIN / "ruff"), "check", "--isolated", "--no-cache", "--line-length", "100", *names]
     checked = subprocess.run(ruff, cwd=packages, capture_output=True, text=True, check=False)
     assert checked.returncode == 0, checked.stdout + checked.stderr
 

@@ -14,6 +14,7 @@ import pytest
 
 import agentgen
 import agentgen.runtime
+import agentgen_runtime
 from agentgen.runtime import (
     AgentgenError,
     HandlerNotImplemented,
@@ -28,6 +29,7 @@ from agentgen.runtime import (
 )
 
 PACKAGE = Path(agentgen.__file__).parent
+RUNTIME = Path(agentgen_runtime.__file__).parent
 Graph = dict[str, set[str]]
 
 
@@ -147,17 +149,20 @@ def write_package(root: Path, files: dict[str, str]) -> Path:
     return package
 
 
-def test_agentgen_imports_form_no_cycle() -> None:
-    cycle = find_cycle(import_graph(PACKAGE))
+@pytest.mark.parametrize("root", [PACKAGE, RUNTIME], ids=["agentgen", "agentgen_runtime"])
+def test_imports_form_no_cycle(root: Path) -> None:
+    cycle = find_cycle(import_graph(root))
     assert not cycle, "import cycle: " + " -> ".join(cycle)
 
 
-def test_the_graph_covers_generator_and_runtime() -> None:
-    graph = import_graph(PACKAGE)
-    assert {"agentgen.cli", "agentgen.render._files", "agentgen.runtime._resolve"} <= set(graph)
-    assert "agentgen.runtime._resolve" in graph["agentgen.runtime"]
-    assert "agentgen.runtime._models" in graph["agentgen.runtime._resolve"]
-    assert graph["agentgen.runtime._models"] == {"agentgen.runtime._base"}
+def test_the_graphs_cover_generator_and_runtime() -> None:
+    assert {"agentgen.cli", "agentgen.render._files", "agentgen.runtime"} <= set(
+        import_graph(PACKAGE)
+    )
+    graph = import_graph(RUNTIME)
+    assert "agentgen_runtime._resolve" in graph["agentgen_runtime"]
+    assert "agentgen_runtime._models" in graph["agentgen_runtime._resolve"]
+    assert graph["agentgen_runtime._models"] == {"agentgen_runtime._base"}
 
 
 def test_a_function_level_import_back_is_a_cycle(tmp_path: Path) -> None:
@@ -206,9 +211,9 @@ def test_reading_a_name_from_the_own_package_is_an_edge(tmp_path: Path) -> None:
 
 
 def runtime_modules() -> list[ModuleType]:
-    """agentgen.runtime and every module in it, imported."""
-    prefix = agentgen.runtime.__name__ + "."
-    found = pkgutil.walk_packages(agentgen.runtime.__path__, prefix)
+    """agentgen.runtime, agentgen_runtime and every module in it, imported."""
+    prefix = agentgen_runtime.__name__ + "."
+    found = pkgutil.walk_packages(agentgen_runtime.__path__, prefix)
     return [agentgen.runtime, *(importlib.import_module(info.name) for info in found)]
 
 
@@ -220,7 +225,7 @@ def runtime_errors() -> set[type[BaseException]]:
         for value in vars(module).values()
         if isinstance(value, type)
         and issubclass(value, BaseException)
-        and value.__module__.startswith(agentgen.runtime.__name__)
+        and value.__module__.startswith(agentgen_runtime.__name__)
     }
 
 

@@ -14,8 +14,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agentgen.runtime import _yaml
-from agentgen.runtime._yaml import to_yaml
+from agentgen_runtime import _yaml
+from agentgen_runtime._yaml import to_yaml
 
 # Strings that YAML reads as something else, or that need quotes, escapes or a block.
 SPECIAL = (

@@ -64,7 +64,7 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
             imports=_PEOPLE
             | _words(
                 "AgentgenError Response Thread VERSION ValidationError argparse asyncio "
-                "compact_error describe_thread launch "
+                "compact_error describe_thread launch missing_extra "
                 "load_thread parse_var render_thread resume sys thread_json"
             )
             | _words("json typed_input"),
@@ -119,7 +119,7 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
         "http": ModuleNames(
             defines=_words(
                 "ApprovalBody HumanResponseBody LaunchBody ResponseBody ResumeBody UserMessageBody "
-                "app create_app person_response thread_json"
+                "app create_app person_response"
             ),
             imports=_PEOPLE
             | _words(
@@ -127,7 +127,7 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
                 "Handlers JSONResponse Literal MAX_ID_CHARS MAX_TEXT_CHARS Model PersonResponse "
                 "Request Response Route Starlette Store Thread TypeAdapter VERSION "
                 "ValidationError agentgen_error_response check_auth default_store launch "
-                "load_thread path_thread_id read_json_object resume"
+                "load_thread path_thread_id read_json_object resume thread_json"
             )
             | {"ValueRefused"}  # an agent with [input]: neither or both of message and input
             | {"SubAgentHandlers"},  # an agent with sub-agent tools
@@ -156,10 +156,10 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
             ),
         ),
         "threads": ModuleNames(
-            defines=_words("load_thread"),
+            defines=_words("load_thread thread_json"),
             imports=_words(
-                "Event IncompatibleThread Store Thread ThreadStarted TypeAdapter ValidationError "
-                "default_store fold"
+                "Any Event IncompatibleThread Store Thread ThreadStarted TypeAdapter "
+                "ValidationError default_store fold"
             ),
         ),
         "tools": ModuleNames(

@@ -100,7 +100,7 @@ def _tools_imports(ir: AgentIR, models: ModelsCode) -> str:
     imports = {module: set(names) for module, names in models.imports.items()}
     imports.setdefault("typing", set()).add("Annotated")
     imports.setdefault("pydantic", set()).update({"Field", "TypeAdapter"})
-    imports.setdefault("agentgen.runtime", set()).update({"IntentSpec", "IntentSpecs"})
+    imports.setdefault("agentgen_runtime", set()).update({"IntentSpec", "IntentSpecs"})
     imports.setdefault("collections.abc", set()).add("Mapping")
     if not ir.states:
         imports["typing"].add("Never")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from agentgen.runtime import (
+from agentgen_runtime import (
     MAX_ID_CHARS,
     MAX_TEXT_CHARS,
     AgentgenError,
@@ -44,7 +44,7 @@ from .events import Approval, HumanResponse, UserMessage
 from .events import Response as PersonResponse
 from .handler_types import Handlers
 from .state import Thread
-from .threads import load_thread
+from .threads import load_thread, thread_json
 
 
 class LaunchBody(BaseModel):
@@ -90,19 +90,6 @@ ResponseBody = Annotated[
     ApprovalBody | HumanResponseBody | UserMessageBody | ResumeBody, Field(discriminator="type")
 ]
 _RESPONSE_BODY: TypeAdapter[ResponseBody] = TypeAdapter(ResponseBody)
-
-
-def thread_json(thread: Thread) -> dict[str, Any]:
-    """A thread as JSON: id, status, the pending call (or null), what ended it, the events."""
-    pending = thread.pending.model_dump(mode="json") if thread.pending is not None else None
-    events = [event.model_dump(mode="json", by_alias=True) for event in thread.events]
-    return {
-        "id": thread.id,
-        "status": thread.status,
-        "pending": pending,
-        "ended_by": thread.state.ended_by,
-        "events": events,
-    }
 
 
 def person_response(body: ResponseBody) -> PersonResponse:

@@ -15,15 +15,14 @@ import argparse
 import asyncio
 import sys
 
-from agentgen.runtime import AgentgenError, compact_error, describe_thread, parse_var
+from agentgen_runtime import AgentgenError, compact_error, describe_thread, missing_extra, parse_var
 from pydantic import ValidationError
 
 from .agent import VERSION, launch, resume
 from .context import render_thread
 from .events import Approval, HumanResponse, Response, UserMessage
-from .http import thread_json
 from .state import Thread
-from .threads import load_thread
+from .threads import load_thread, thread_json
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,8 +81,11 @@ def _assignment(text: str) -> tuple[str, object]:
 
 
 def _serve(host: str, port: int) -> int:
-    import uvicorn
-
+    try:
+        import uvicorn  # here: only `serve` needs the http extra
+    except ModuleNotFoundError as error:
+        print(f"error: {missing_extra(error)}", file=sys.stderr)
+        return 1
     uvicorn.run(f"{__package__}.http:app", host=host, port=port)
     return 0
 

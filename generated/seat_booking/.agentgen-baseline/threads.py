@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from agentgen.runtime import IncompatibleThread, Store, default_store
+from typing import Any
+
+from agentgen_runtime import IncompatibleThread, Store, default_store
 from pydantic import TypeAdapter, ValidationError
 
 from .events import Event, ThreadStarted
@@ -42,3 +44,16 @@ def _unreadable(thread_id: str, part: str, error: ValidationError) -> Incompatib
         f"thread '{thread_id}' cannot be read by this version of the seat_booking agent "
         f"({part} {where}: {first['msg']})"
     )
+
+
+def thread_json(thread: Thread) -> dict[str, Any]:
+    """A thread as JSON: id, status, the pending call (or null), what ended it, the events."""
+    pending = thread.pending.model_dump(mode="json") if thread.pending is not None else None
+    events = [event.model_dump(mode="json", by_alias=True) for event in thread.events]
+    return {
+        "id": thread.id,
+        "status": thread.status,
+        "pending": pending,
+        "ended_by": thread.state.ended_by,
+        "events": events,
+    }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from agentgen.runtime import IntentSpec, IntentSpecs
+from agentgen_runtime import IntentSpec, IntentSpecs
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from agentgen.runtime import MAX_ID_CHARS, MAX_TEXT_CHARS
+from agentgen_runtime import MAX_ID_CHARS, MAX_TEXT_CHARS
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from .tools import Money, NextStep

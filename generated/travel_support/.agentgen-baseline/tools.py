@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Literal
 
-from agentgen.runtime import IntentSpec, IntentSpecs
+from agentgen_runtime import IntentSpec, IntentSpecs
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, TypeAdapter
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from agentgen.runtime import escape_tags, to_yaml
+from agentgen_runtime import escape_tags, to_yaml
 
 from .events import (
     ApprovalEvent,

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from agentgen.runtime import (
+from agentgen_runtime import (
     Model,
     ModelConfig,
     ModelRequest,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from ._extras import missing_extra
 from ._models import IntentSpec, ModelOutput, ModelRequest
 from ._provider import PerLoop, resolve_key, unavailable
 
@@ -34,7 +35,10 @@ class AnthropicModel:
         max_retries: int = 2,
         max_tokens: int = DEFAULT_MAX_TOKENS,
     ) -> None:
-        import anthropic  # here, not at the top: the SDK takes over a second to import
+        try:
+            import anthropic  # here, not at the top: the SDK takes over a second to import
+        except ModuleNotFoundError as error:
+            raise missing_extra(error) from None
 
         self.name, self.max_tokens = name, max_tokens
         self.label = f"anthropic:{name}"
@@ -52,7 +56,10 @@ class AnthropicModel:
 
     async def next_step(self, request: ModelRequest) -> ModelOutput:
         """The tool_use as `{"name", "arguments"}`, several as `{"tool_calls": [...]}`, or text."""
-        import anthropic
+        try:
+            import anthropic
+        except ModuleNotFoundError as error:
+            raise missing_extra(error) from None
 
         try:
             message = await self._create(request)
@@ -73,7 +80,10 @@ class AnthropicModel:
         return "".join(block.text for block in message.content if block.type == "text")
 
     async def _create(self, request: ModelRequest) -> Message:
-        from anthropic import omit
+        try:
+            from anthropic import omit
+        except ModuleNotFoundError as error:
+            raise missing_extra(error) from None
 
         client = await self.clients.get()
         return await client.messages.create(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agentgen.runtime._yaml import to_yaml
+from ._yaml import to_yaml
 
 
 def describe_thread(thread: dict[str, Any], command: str) -> str:

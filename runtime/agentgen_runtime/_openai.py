@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Literal
 
+from ._extras import missing_extra
 from ._models import IntentSpec, ModelOutput, ModelRequest
 from ._provider import PerLoop, resolve_key, unavailable
 
@@ -42,7 +43,10 @@ class OpenAIModel:
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of: {', '.join(MODES)}; got {mode!r}")
-        import openai  # here, not at the top: the SDK takes most of a second to import
+        try:
+            import openai  # here, not at the top: the SDK takes most of a second to import
+        except ModuleNotFoundError as error:
+            raise missing_extra(error) from None
 
         self.name, self.mode, self.temperature = name, mode, temperature
         self.label = f"openai:{name}"
@@ -60,7 +64,10 @@ class OpenAIModel:
 
     async def next_step(self, request: ModelRequest) -> ModelOutput:
         """The tool call as `{"name", "arguments"}`, several as `{"tool_calls": [...]}`, or text."""
-        import openai
+        try:
+            import openai
+        except ModuleNotFoundError as error:
+            raise missing_extra(error) from None
 
         try:
             completion = await self._create(request)

@@ -1,0 +1,199 @@
+"""What generated agents import: models, lenient parsing, handler calls, thread stores.
+
+Nothing here is specific to one agent.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._anthropic import AnthropicModel
+from ._base import AgentgenError, ConfigurationError
+from ._calls import run_handler, takes_context
+from ._describe import describe_thread, parse_var
+from ._errors import compact_error, problem_text
+from ._extras import MissingExtra, missing_extra
+from ._fallback import FallbackModel
+from ._handlers import HandlerNotImplemented, call_handler, json_ready
+from ._ids import new_id
+from ._inputs import check_input
+from ._intents import IntentSpecs, args_schema, intent_spec
+from ._leases import DEFAULT_LEASE_TTL_S, LEASE_TTL_ENV, hold_lease, lease_ttl_s
+from ._limits import (
+    MAX_EVENT_CHARS,
+    MAX_ID_CHARS,
+    MAX_JSON_DEPTH,
+    MAX_TEXT_CHARS,
+    ValueRefused,
+    check_json_value,
+    event_json,
+)
+from ._models import (
+    IntentSpec,
+    Model,
+    ModelConfig,
+    ModelNotConfigured,
+    ModelOutput,
+    ModelRequest,
+    ScriptedModel,
+    ScriptExhausted,
+)
+from ._openai import OpenAIModel
+from ._parsing import StepError, parse_step
+from ._postgres import PostgresStore
+from ._provider import ModelUnavailable
+from ._refusals import IncompatibleThread, ResponseRefused
+from ._resolve import resolve_model
+from ._sqlite import SqliteStore
+from ._stores import (
+    MemoryStore,
+    Store,
+    StoreUnavailable,
+    ThreadBusy,
+    ThreadConflict,
+    ThreadNotFound,
+)
+from ._sub_agents import (
+    ChildSettings,
+    SubAgentOutcome,
+    SubAgentStopped,
+    advance_child,
+    child_thread_id,
+    sub_agent_stopped,
+)
+from ._tags import escape_tags
+from ._urls import default_store, store_from_url
+from ._vars import check_known_vars
+from ._yaml import to_yaml
+
+if TYPE_CHECKING:
+    from ._callbacks import (
+        CallbackSender,
+        CallbackUrl,
+        callback_hosts,
+        check_callback_url,
+        deliver,
+        signature,
+    )
+    from ._http import (
+        HttpError,
+        agentgen_error_response,
+        check_auth,
+        json_error,
+        path_thread_id,
+        post_callback,
+        read_json_object,
+    )
+
+# What only the HTTP app needs (starlette, httpx: the `http` extra), imported on first use, so
+# that an agent run from Python or the command line neither needs nor loads them.
+_LAZY = {
+    "CallbackSender": "._callbacks",
+    "CallbackUrl": "._callbacks",
+    "callback_hosts": "._callbacks",
+    "check_callback_url": "._callbacks",
+    "deliver": "._callbacks",
+    "signature": "._callbacks",
+    "HttpError": "._http",
+    "agentgen_error_response": "._http",
+    "check_auth": "._http",
+    "json_error": "._http",
+    "path_thread_id": "._http",
+    "post_callback": "._http",
+    "read_json_object": "._http",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    try:
+        value = getattr(importlib.import_module(module, __name__), name)
+    except ModuleNotFoundError as error:
+        raise missing_extra(error) from None
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "DEFAULT_LEASE_TTL_S",
+    "LEASE_TTL_ENV",
+    "MAX_EVENT_CHARS",
+    "MAX_ID_CHARS",
+    "MAX_JSON_DEPTH",
+    "MAX_TEXT_CHARS",
+    "AgentgenError",
+    "AnthropicModel",
+    "CallbackSender",
+    "CallbackUrl",
+    "ChildSettings",
+    "ConfigurationError",
+    "FallbackModel",
+    "HandlerNotImplemented",
+    "HttpError",
+    "IncompatibleThread",
+    "IntentSpec",
+    "IntentSpecs",
+    "MemoryStore",
+    "MissingExtra",
+    "Model",
+    "ModelConfig",
+    "ModelNotConfigured",
+    "ModelOutput",
+    "ModelRequest",
+    "ModelUnavailable",
+    "OpenAIModel",
+    "PostgresStore",
+    "ResponseRefused",
+    "ScriptExhausted",
+    "ScriptedModel",
+    "SqliteStore",
+    "StepError",
+    "Store",
+    "StoreUnavailable",
+    "SubAgentOutcome",
+    "SubAgentStopped",
+    "ThreadBusy",
+    "ThreadConflict",
+    "ThreadNotFound",
+    "ValueRefused",
+    "advance_child",
+    "agentgen_error_response",
+    "args_schema",
+    "call_handler",
+    "callback_hosts",
+    "check_auth",
+    "check_callback_url",
+    "check_input",
+    "check_json_value",
+    "check_known_vars",
+    "child_thread_id",
+    "compact_error",
+    "default_store",
+    "deliver",
+    "describe_thread",
+    "escape_tags",
+    "event_json",
+    "hold_lease",
+    "intent_spec",
+    "json_error",
+    "json_ready",
+    "lease_ttl_s",
+    "missing_extra",
+    "new_id",
+    "parse_step",
+    "parse_var",
+    "path_thread_id",
+    "post_callback",
+    "problem_text",
+    "read_json_object",
+    "resolve_model",
+    "run_handler",
+    "signature",
+    "store_from_url",
+    "sub_agent_stopped",
+    "takes_context",
+    "to_yaml",
+]
