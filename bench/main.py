@@ -10,7 +10,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `bench` importable from the repository
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import machine, ours, report, sqlite_durable, suite
+from bench import concurrency, machine, ours, report, sqlite_durable, suite
 from bench.stats import Row
 
 
@@ -55,6 +55,8 @@ def run(config: suite.Config, workdir: Path) -> list[Row]:
     if "sqlite" in config.sections:
         rows += sqlite_durable.concurrency_rows(config.repeats, agent, workdir)
         rows += sqlite_durable.durable_step_rows(config.repeats, workdir)
+    if "postgres" in config.sections:
+        rows += concurrency.rows(config.repeats, agent)
     if "storage" in config.sections:
         rows += suite.storage_rows(config, agent, workdir)
     if "context" in config.sections:

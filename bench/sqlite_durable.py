@@ -8,7 +8,8 @@ Three rows, each against its floor measured in the same run:
   lateness is one sample; the row is their median.
 - One durable tool step (`tool_call` started, then `tool_result`: two appends, each durable
   before the next begins), against the same two rows inserted with plain sqlite3, each its own
-  commit with synchronous=FULL in WAL mode, in a new file in the same folder.
+  commit with synchronous=FULL in WAL mode, in a new file in the same folder: the floor's step
+  and ours alternate, so that both meet the disk in the same state.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import os
 import sqlite3
 import statistics
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
@@ -139,84 +140,90 @@ def concurrent_run(
             store.close()
 
 
-def _repeat(repeats: int, run: Callable[[], Concurrent]) -> tuple[float, float, str]:
-    """Median seconds and median lag over `repeats` runs, and the note."""
-    runs = []
+def concurrency_rows(
+    repeats: int, agent: ModuleType, workdir: Path, threads: int = THREADS
+) -> list[Row]:
+    """The concurrent threads' wall time and the loop's lag: the sleeps alone, then ours.
+
+    Run after run, one of each in turn, so that a drift of the machine's speed meets them all."""
+    kinds = (IDEAL, MEMORY, OURS)
+    runs: dict[str, list[Concurrent]] = {kind: [] for kind in kinds}
     for _ in range(repeats):
-        os.sync()  # what earlier runs wrote reaches the disk now, not during this run
-        runs.append(run())
-    note = f"{repeats} run" + ("s" if repeats > 1 else "")
-    return median(r.seconds for r in runs), median(r.lag_ms for r in runs), note
+        for kind in kinds:
+            os.sync()  # what earlier runs wrote reaches the disk now, not during this run
+            which = None if kind == IDEAL else agent
+            store = "memory" if kind == MEMORY else "sqlite"
+            runs[kind].append(concurrent_run(which, store, workdir, threads))
+    seconds = {kind: median(run.seconds for run in runs[kind]) for kind in kinds}
+    lags = {kind: median(run.lag_ms for run in runs[kind]) for kind in kinds}
+    note, size = f"{repeats} run" + ("s" if repeats > 1 else ""), f"{threads} threads"
 
-
-def concurrency_rows(repeats: int, agent: ModuleType, workdir: Path) -> list[Row]:
-    """The concurrent threads' wall time and the loop's lag: the sleeps alone, then ours."""
-    size = f"{THREADS} threads"
-    ideal_s, ideal_lag, note = _repeat(repeats, lambda: concurrent_run(None, "", workdir))
-    memory_s, memory_lag, _ = _repeat(repeats, lambda: concurrent_run(agent, "memory", workdir))
-    sqlite_s, sqlite_lag, _ = _repeat(repeats, lambda: concurrent_run(agent, "sqlite", workdir))
-
-    def vs_ideal(seconds: float) -> str:
-        return f"{note}; {fmt(seconds / ideal_s)}x ideal"
+    def vs_ideal(kind: str) -> str:
+        return f"{note}; {fmt(seconds[kind] / seconds[IDEAL])}x ideal"
 
     return [
-        Row(CONCURRENT, OURS, size, sqlite_s, "s", vs_ideal(sqlite_s)),
-        Row(CONCURRENT, MEMORY, size, memory_s, "s", vs_ideal(memory_s)),
-        Row(CONCURRENT, IDEAL, size, ideal_s, "s", note),
-        Row(LAG, OURS, size, sqlite_lag, "ms", f"{note}; 1 ms ticker"),
-        Row(LAG, MEMORY, size, memory_lag, "ms", f"{note}; 1 ms ticker"),
-        Row(LAG, IDEAL, size, ideal_lag, "ms", f"{note}; 1 ms ticker"),
+        Row(CONCURRENT, OURS, size, seconds[OURS], "s", vs_ideal(OURS)),
+        Row(CONCURRENT, MEMORY, size, seconds[MEMORY], "s", vs_ideal(MEMORY)),
+        Row(CONCURRENT, IDEAL, size, seconds[IDEAL], "s", note),
+        *(Row(LAG, kind, size, lags[kind], "ms", f"{note}; 1 ms ticker") for kind in kinds[::-1]),
     ]
 
 
-async def _store_steps(store: SqliteStore, steps: int) -> float:
-    began = time.perf_counter()
+def _floor_db(workdir: Path) -> sqlite3.Connection:
+    """A new file for the floor: WAL, synchronous=FULL, autocommit (each insert a commit)."""
+    db = sqlite3.connect(new_db(workdir, "floor"), isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute(TABLE)
+    return db
+
+
+async def _steps(store: SqliteStore, floor: sqlite3.Connection, steps: int) -> tuple[float, float]:
+    """Seconds of `steps` tool steps through the store and of as many on the floor's file.
+
+    Step by step, one then the other, so that both meet the disk in the same state (its speed
+    here drifts by 2x within a minute)."""
+    insert = "INSERT INTO events VALUES (?, ?, ?)"
+    ours = bare = 0.0
     for step in range(steps):
-        await store.append("thread_bench", 2 * step, STARTED % (step, step))
-        await store.append("thread_bench", 2 * step + 1, FINISHED % (step, step + 1))
-    return time.perf_counter() - began
+        started, finished = STARTED % (step, step), FINISHED % (step, step + 1)
+        begun = time.perf_counter()
+        floor.execute(insert, ("thread_bench", 2 * step, started))
+        floor.execute(insert, ("thread_bench", 2 * step + 1, finished))
+        middle = time.perf_counter()
+        await store.append("thread_bench", 2 * step, started)
+        await store.append("thread_bench", 2 * step + 1, finished)
+        bare += middle - begun
+        ours += time.perf_counter() - middle
+    return ours, bare
 
 
-def store_step_ms(workdir: Path, steps: int) -> float:
-    """ms per tool step through SqliteStore: two appends, awaited one after the other."""
-    store = SqliteStore(new_db(workdir, "step"))
+def step_ms(workdir: Path, steps: int) -> tuple[float, float]:
+    """ms per durable tool step through SqliteStore (two appends, one awaited after the other)
+    and on its floor (two plain inserts, each its own FULL commit in WAL mode)."""
+    store, floor = SqliteStore(new_db(workdir, "step")), _floor_db(workdir)
     try:
-        return asyncio.run(_store_steps(store, steps)) * 1000 / steps
+        ours, bare = asyncio.run(_steps(store, floor, steps))
     finally:
         store.close()
-
-
-def floor_step_ms(workdir: Path, steps: int) -> float:
-    """ms per tool step's physical floor: two plain inserts, each its own FULL commit in WAL."""
-    db = sqlite3.connect(new_db(workdir, "floor"), isolation_level=None)
-    try:
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
-        db.execute(TABLE)
-        insert = "INSERT INTO events VALUES (?, ?, ?)"
-        began = time.perf_counter()
-        for step in range(steps):
-            db.execute(insert, ("thread_bench", 2 * step, STARTED % (step, step)))
-            db.execute(insert, ("thread_bench", 2 * step + 1, FINISHED % (step, step + 1)))
-        return (time.perf_counter() - began) * 1000 / steps
-    finally:
-        db.close()
+        floor.close()
+    return ours * 1000 / steps, bare * 1000 / steps
 
 
 def durable_step_rows(repeats: int, workdir: Path, steps: int = 200) -> list[Row]:
-    """A durable tool step through SqliteStore against its floor, interleaved run by run."""
+    """A durable tool step through SqliteStore against its floor, measured step by step."""
     ours, floor = [], []
     for _ in range(repeats):
         os.sync()
-        floor.append(floor_step_ms(workdir, steps))
-        os.sync()
-        ours.append(store_step_ms(workdir, steps))
+        mine, bare = step_ms(workdir, steps)
+        ours.append(mine)
+        floor.append(bare)
     note = f"{repeats} run" + ("s" if repeats > 1 else "")
     size = f"N={steps}"
     ratio = median(ours) / median(floor)
     return [
         Row(STEP, OURS, size, median(ours), "ms/step", f"{note}; {fmt(ratio)}x the floor"),
-        Row(STEP, FLOOR, size, median(floor), "ms/step", f"{note}; same folder"),
+        Row(STEP, FLOOR, size, median(floor), "ms/step", f"{note}; same folder, same steps"),
     ]
 
 

@@ -1,4 +1,4 @@
-"""PostgresStore on a real PostgreSQL server: its table, its connections, many writers.
+"""PostgresStore on a real PostgreSQL server: its table, its pool of connections, many writers.
 
 The store contract itself (seq order, conflicts, gaps) is tested for every store in
 test_runtime_stores.py.
@@ -7,14 +7,19 @@ test_runtime_stores.py.
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
 
 from agentgen.runtime import (
+    ConfigurationError,
     PostgresStore,
     Store,
     StoreUnavailable,
@@ -23,6 +28,8 @@ from agentgen.runtime import (
     store_from_url,
 )
 from tests.postgres_db import fresh_schema
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -238,3 +245,173 @@ def test_a_server_that_cannot_be_reached_is_one_line_naming_it() -> None:
     assert "s3cret" not in message
     assert "\n" not in message
     assert raised.value.http_status == 503
+
+
+def _waiting_on_a_lock(url: str, application_name: str) -> bool:
+    """Whether a backend of `application_name` is waiting for a lock another one holds."""
+    with psycopg.connect(url, autocommit=True) as admin:
+        rows = admin.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE application_name = %s"
+            " AND wait_event_type = 'Lock'",
+            (application_name,),
+        ).fetchall()
+    return bool(rows)
+
+
+def test_a_thread_held_up_by_a_row_lock_holds_up_no_other_thread(url: str) -> None:
+    # Another transaction holds the key of thread "held"'s next event; the old store, one
+    # connection behind a lock, made every other thread of the process wait for it.
+    name = f"held_{uuid.uuid4().hex}"
+    store = PostgresStore(f"{url}&application_name={name}")
+    asyncio.run(_append_all(store, "taken", ["e0"]))
+
+    async def run(blocker: psycopg.Connection[tuple[object, ...]]) -> list[object]:
+        held = asyncio.ensure_future(store.append("held", 0, "ours"))
+        for _ in range(600):  # until its statement waits for the lock (a minute at most)
+            if _waiting_on_a_lock(url, name):
+                break
+            await asyncio.sleep(0.1)
+        else:
+            pytest.fail("the append never waited for the row lock")
+        others = [
+            store.append("free 1", 0, "f1"),
+            store.append("free 2", 0, "f2"),
+            store.append_many("free 3", 0, ["f3a", "f3b"]),
+            store.append("taken", 0, "late"),  # a conflict of its own, in the same batch
+            store.append("nul", 0, "a\x00b"),  # text PostgreSQL refuses: its own error
+            store.acquire_lease("free 1", "me", 60),
+            store.load("taken"),
+        ]
+        # a minute is a hang's deadline, not a measure: they finish while the lock is held
+        outcomes = await asyncio.wait_for(asyncio.gather(*others, return_exceptions=True), 60)
+        assert not held.done()
+        blocker.rollback()  # the lock goes: the held append goes in
+        await asyncio.wait_for(held, 60)
+        await store.close()
+        return outcomes
+
+    with psycopg.connect(url) as blocker:  # a transaction, left open
+        blocker.execute("INSERT INTO agentgen_events VALUES ('held', 0, 'theirs')")
+        outcomes = asyncio.run(run(blocker))
+    assert outcomes[:3] == [None, None, None]
+    assert isinstance(outcomes[3], ThreadConflict)
+    assert str(outcomes[3]) == (
+        "thread 'taken' was changed by another writer (event 0 already exists)"
+    )
+    assert isinstance(outcomes[4], psycopg.DataError)
+    assert outcomes[5:] == [True, ["e0"]]
+    assert _rows(url) == [
+        ("free 1", 0, "f1"),
+        ("free 2", 0, "f2"),
+        ("free 3", 0, "f3a"),
+        ("free 3", 1, "f3b"),
+        ("held", 0, "ours"),
+        ("taken", 0, "e0"),
+    ]
+
+
+def test_many_threads_at_once_each_get_their_own_outcome(url: str) -> None:
+    # concurrent appends and leases go to the database in batches: every call still answers
+    # for itself alone
+    store = PostgresStore(url)
+    asyncio.run(_append_all(store, "t0", ["e0"]))
+
+    async def run_all() -> list[object]:
+        calls = []
+        for n in range(60):
+            calls.append(store.append(f"t{n}", 0, f"e{n}"))  # t0's is a conflict
+            calls.append(store.append_many(f"m{n}", 0, ["a", "b", "c"]))
+            calls.append(store.acquire_lease(f"t{n % 30}", f"owner {n}", 60))
+        outcomes = await asyncio.gather(*calls, return_exceptions=True)
+        for n in range(30, 60):  # each lease's holder drops it; the others' drops do nothing
+            await store.release_lease(f"t{n % 30}", f"owner {n}")
+        await store.close()
+        return outcomes
+
+    outcomes = asyncio.run(run_all())
+    appends, many, leases = outcomes[0::3], outcomes[1::3], outcomes[2::3]
+    assert isinstance(appends[0], ThreadConflict)
+    assert appends[1:] == [None] * 59
+    assert many == [None] * 60
+    # two owners asked for each of the leases t0..t29: exactly one of them got it
+    assert [leases[n] != leases[n + 30] for n in range(30)] == [True] * 30
+    rows = _rows(url)
+    assert len(rows) == 60 + 3 * 60
+    assert ("t0", 0, "e0") in rows
+    with psycopg.connect(url) as db:
+        held = db.execute("SELECT thread_id, owner FROM agentgen_leases ORDER BY 1").fetchall()
+    assert len(held) == sum(1 for n in range(30) if leases[n] is True)
+    assert all(owner == f"owner {int(thread[1:])}" for thread, owner in held)
+
+
+def test_pool_sizes_come_from_the_arguments_or_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("AGENTGEN_PG_POOL_MIN", raising=False)
+    monkeypatch.delenv("AGENTGEN_PG_POOL_MAX", raising=False)
+    dsn = "postgresql://agent@127.0.0.1:9/threads"
+    assert (PostgresStore(dsn).pool_min, PostgresStore(dsn).pool_max) == (1, 10)
+    store = PostgresStore(dsn, pool_min=2, pool_max=4)
+    assert (store.pool_min, store.pool_max) == (2, 4)
+    monkeypatch.setenv("AGENTGEN_PG_POOL_MAX", "30")
+    assert (PostgresStore(dsn).pool_min, PostgresStore(dsn).pool_max) == (1, 30)
+    monkeypatch.setenv("AGENTGEN_PG_POOL_MIN", "40")
+    with pytest.raises(ConfigurationError) as raised:
+        PostgresStore(dsn)
+    assert str(raised.value) == (
+        "the PostgreSQL pool's minimum (40, pool_min or AGENTGEN_PG_POOL_MIN) is above its "
+        "maximum (30, pool_max or AGENTGEN_PG_POOL_MAX)"
+    )
+    monkeypatch.setenv("AGENTGEN_PG_POOL_MAX", "many")
+    with pytest.raises(ConfigurationError) as raised:
+        PostgresStore(dsn)
+    assert str(raised.value) == "AGENTGEN_PG_POOL_MAX must be an integer >= 1, got 'many'"
+
+
+def _python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`code` in a new interpreter: nothing imported yet."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_opening_a_store_imports_no_driver() -> None:
+    code = (
+        "import sys, agentgen_runtime\n"
+        "agentgen_runtime.store_from_url('postgresql://agent@127.0.0.1:9/threads')\n"
+        "print(sorted(name for name in ('psycopg', 'psycopg_pool') if name in sys.modules))\n"
+    )
+    result = _python(code)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "[]\n", "")
+
+
+@pytest.mark.parametrize("missing", ["psycopg", "psycopg_pool"])
+def test_a_missing_driver_is_one_line_naming_the_install(missing: str) -> None:
+    code = (
+        f"import sys; sys.modules[{missing!r}] = None  # as if it were not installed\n"
+        "import agentgen_runtime\n"
+        "try:\n"
+        "    agentgen_runtime.store_from_url('postgresql://agent@127.0.0.1:9/threads')\n"
+        "except agentgen_runtime.MissingExtra as error:\n"
+        "    print(isinstance(error, ImportError), error)\n"
+    )
+    result = _python(code)
+    expected = f"True {missing} is not installed: pip install 'agentgen-runtime[postgres]'\n"
+    assert (result.stdout, result.stderr) == (expected, "")
+    # and an agent's command line on such a store says it in one line
+    cli = (
+        f"import runpy, sys; sys.modules[{missing!r}] = None\n"
+        "sys.argv = ['calculator', 'show', 'thread_1']\n"
+        "runpy.run_module('generated.calculator', run_name='__main__')\n"
+    )
+    result = _python(cli, AGENTGEN_STORE="postgresql://agent@127.0.0.1:9/threads")
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"error: {missing} is not installed: pip install 'agentgen-runtime[postgres]'\n"
+    )

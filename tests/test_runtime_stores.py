@@ -230,7 +230,9 @@ def test_sqlite_urls_take_read_only_and_a_page_cap(tmp_path: Path) -> None:
     plain.close()
 
 
-@pytest.mark.parametrize("option", ["mode=wal", "max_pages=0", "max_pages=x", "cache=shared"])
+@pytest.mark.parametrize(
+    "option", ["mode=wal", "max_pages=0", "max_pages=x", "cache=shared", "synchronous=off"]
+)
 def test_sqlite_urls_refuse_other_options(option: str, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'threads.db'}?{option}"
     key, _, value = option.partition("=")
@@ -238,7 +240,7 @@ def test_sqlite_urls_refuse_other_options(option: str, tmp_path: Path) -> None:
         store_from_url(url)
     assert str(raised.value) == (
         f"unsupported option {key}={value!r} in store URL {url!r}: "
-        "a sqlite URL takes mode=ro and max_pages=N (N >= 1)"
+        "a sqlite URL takes mode=ro, max_pages=N (N >= 1) and synchronous=normal"
     )
     assert not (tmp_path / "threads.db").exists()
 

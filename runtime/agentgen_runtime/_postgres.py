@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import importlib.util
 import os
 import re
 import weakref
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit, urlunsplit
 
@@ -31,6 +33,9 @@ POOL_MIN_ENV, POOL_MAX_ENV = "AGENTGEN_PG_POOL_MIN", "AGENTGEN_PG_POOL_MAX"
 POOL_MIN, POOL_MAX = 1, 10
 # How long a call waits for a free connection before it fails with StoreUnavailable.
 POOL_TIMEOUT_S = 30.0
+# How many batches of each kind (appends, lease takes, lease drops) a loop writes at once, and
+# after how long a batch stops counting (another thread's row lock may hold it up for long).
+FLUSHES, STALL_S = 1, 0.05
 
 TABLE = "agentgen_events"
 LEASES = "agentgen_leases"
@@ -74,6 +79,21 @@ WHERE COALESCE(
     (SELECT MAX(seq) FROM {TABLE} WHERE thread_id = %(thread_id)s), -1
 ) = %(seq)s - 1
 """
+# Group commit: the appends of many threads, waiting at once, in one statement. Each row goes in
+# when its thread's last event is just before its append's first one (so an append's rows go in
+# together or not at all); a racing writer's committed row fails the whole statement on the
+# primary key, and then each append is tried on its own. The arrays go in binary (%b): quoting
+# thousands of strings into array text would cost more than the statement.
+_APPEND_BATCH = f"""
+INSERT INTO {TABLE} (thread_id, seq, event)
+SELECT batch.thread_id, batch.seq, batch.event
+FROM unnest(%b::text[], %b::integer[], %b::text[], %b::integer[])
+    AS batch(thread_id, seq, event, first)
+WHERE COALESCE(
+    (SELECT MAX(seq) FROM {TABLE} WHERE thread_id = batch.thread_id), -1
+) = batch.first - 1
+RETURNING thread_id
+"""
 _LENGTH = f"SELECT COALESCE(MAX(seq), -1) + 1 FROM {TABLE} WHERE thread_id = %s"
 _LOAD = f"SELECT event FROM {TABLE} WHERE thread_id = %s ORDER BY seq"
 _THREADS = f'SELECT DISTINCT thread_id COLLATE "C" AS id FROM {TABLE} ORDER BY id'
@@ -87,18 +107,32 @@ ON CONFLICT (thread_id) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLU
 WHERE {LEASES}.owner = EXCLUDED.owner OR {LEASES}.expires_at <= clock_timestamp()
 """
 _RELEASE = f"DELETE FROM {LEASES} WHERE thread_id = %s AND owner = %s"
+# The same for many threads at once (see _Batches); RETURNING names the leases taken.
+_ACQUIRE_BATCH = f"""
+INSERT INTO {LEASES} (thread_id, owner, expires_at)
+SELECT batch.thread_id, batch.owner, clock_timestamp() + batch.ttl * interval '1 second'
+FROM unnest(%b::text[], %b::text[], %b::float8[]) AS batch(thread_id, owner, ttl)
+ON CONFLICT (thread_id) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
+WHERE {LEASES}.owner = EXCLUDED.owner OR {LEASES}.expires_at <= clock_timestamp()
+RETURNING thread_id
+"""
+_RELEASE_BATCH = f"""
+DELETE FROM {LEASES} USING unnest(%b::text[], %b::text[]) AS batch(thread_id, owner)
+WHERE {LEASES}.thread_id = batch.thread_id AND {LEASES}.owner = batch.owner
+"""
 
 
 class PostgresStore:
     """Threads in PostgreSQL; another writer's event at the same seq raises ThreadConflict.
 
     Nothing is cached between calls, so any number of stateless workers can share the database.
-    Each event loop gets its own pool of connections (psycopg_pool), opened on first use, and
-    each call takes one of them for one transaction (autocommit: every call is one statement),
-    so the threads of a process do not wait for each other's calls. The pool keeps `pool_min`
-    connections open and grows to `pool_max` while calls wait; the arguments default to
-    $AGENTGEN_PG_POOL_MIN and $AGENTGEN_PG_POOL_MAX, else 1 and 10. The tables are created on
-    first use, once per store.
+    Each event loop gets its own pool of connections (psycopg_pool), opened on first use; a call
+    takes a connection for its one statement (autocommit: each is one transaction), so the
+    threads of a process do not wait for each other. Appends and lease changes that arrive
+    while one of their kind is being written go together in the next statement (group commit,
+    see _Batches). The pool keeps `pool_min` connections open and grows to `pool_max` while
+    calls wait for one: $AGENTGEN_PG_POOL_MIN and $AGENTGEN_PG_POOL_MAX, else 1 and 10. The
+    tables are created on first use, once per store.
     """
 
     def __init__(
@@ -108,20 +142,17 @@ class PostgresStore:
         self.dsn = dsn
         self.url = without_password(dsn)
         self.pool_min, self.pool_max = pool_sizes(pool_min, pool_max)
-        self._pool: AsyncConnectionPool[Any] | None = None
         self._loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
-        self._opening = asyncio.Lock()  # held only while a loop's pool is being opened
-        # the pool's connections (this loop's), and the last connection attempt's error
-        self._live: weakref.WeakSet[Connection] = weakref.WeakSet()
-        self._failure: Exception | None = None
-        self._closing: set[asyncio.Task[None]] = set()
+        self._opening = asyncio.Lock()  # held only while this loop's pool is being opened
+        self._ready: _LoopPool | None = None  # this loop's pool, once the tables exist
+        self._newest: _LoopPool | None = None  # the pool opened last on this loop, ready or not
         self._schema_ready = False
 
     async def append(self, thread_id: str, seq: int, event_json: str) -> None:
         """Store event `seq`; ThreadConflict unless the thread has exactly `seq` events."""
         check_seq(seq)
-        params = {"thread_id": thread_id, "seq": seq, "event": event_json}
-        if await self._insert(_APPEND, params) != 1:
+        pool = await self._loop_pool()
+        if not await pool.appends.call(thread_id, seq, [event_json]):
             raise conflict(thread_id, seq, await self._length(thread_id))
 
     async def append_many(self, thread_id: str, seq: int, events_json: Sequence[str]) -> None:
@@ -133,18 +164,9 @@ class PostgresStore:
             if length != seq:
                 raise conflict(thread_id, seq, length)
             return
-        params = {"thread_id": thread_id, "seq": seq, "events": events}
-        if await self._insert(_APPEND_MANY, params) != len(events):
+        pool = await self._loop_pool()
+        if not await pool.appends.call(thread_id, seq, events):
             raise conflict(thread_id, seq, await self._length(thread_id))
-
-    async def _insert(self, statement: str, params: dict[str, Any]) -> int:
-        """The rows one statement inserted; 0 when a racing writer committed the key first."""
-        unique_violation = _unique_violation()
-        try:
-            async with self._transaction("written") as connection:
-                return (await connection.execute(statement, params)).rowcount
-        except unique_violation:  # the statement, so the whole transaction, rolled back
-            return 0
 
     async def _length(self, thread_id: str) -> int:
         async with self._transaction("read") as connection:
@@ -168,60 +190,114 @@ class PostgresStore:
 
     async def acquire_lease(self, thread_id: str, owner: str, ttl_s: float) -> bool:
         """Take or renew the thread's lease, unless another owner holds a live one."""
-        params = {"thread_id": thread_id, "owner": owner, "ttl": float(ttl_s)}
-        async with self._transaction("written") as connection:
-            return (await connection.execute(_ACQUIRE, params)).rowcount == 1
+        pool = await self._loop_pool()
+        return bool(await pool.takes.call(thread_id, owner, float(ttl_s)))
 
     async def release_lease(self, thread_id: str, owner: str) -> None:
         """Drop the thread's lease if `owner` holds it."""
-        async with self._transaction("written") as connection:
-            await connection.execute(_RELEASE, (thread_id, owner))
+        pool = await self._loop_pool()
+        await pool.drops.call(thread_id, owner)
 
     async def close(self) -> None:
         """Close this event loop's pool and its connections; the next call opens a new one."""
         self._follow_loop()
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            await pool.close()
-        if self._closing:  # a pool given up on after a failed connection attempt
-            await asyncio.gather(*self._closing)
+        newest, self._newest, self._ready = self._newest, None, None
+        if newest is not None:
+            await newest.close()
+
+    # One call alone, and a batch of them in one statement (one call per thread, sorted by
+    # thread: two processes' batches lock rows in the same order, so they cannot deadlock).
+
+    async def _append_alone(self, pool: _LoopPool, call: _Call) -> bool:
+        seq, events = call.args
+        if len(events) == 1:
+            statement = _APPEND
+            params = {"thread_id": call.thread_id, "seq": seq, "event": events[0]}
+        else:
+            statement = _APPEND_MANY
+            params = {"thread_id": call.thread_id, "seq": seq, "events": events}
+        unique_violation = _unique_violation()
+        try:
+            async with self._connection(pool, "written") as connection:
+                inserted: int = (await connection.execute(statement, params)).rowcount
+        except unique_violation:  # a racing writer committed first: the statement rolled back
+            return False
+        return inserted == len(events)
+
+    async def _append_together(self, pool: _LoopPool, batch: list[_Call]) -> list[bool]:
+        threads, seqs, events, firsts = [], [], [], []
+        for call in batch:
+            seq, texts = call.args
+            for offset, text in enumerate(texts):
+                threads.append(call.thread_id)
+                seqs.append(seq + offset)
+                events.append(text)
+                firsts.append(seq)
+        params = (threads, seqs, events, firsts)
+        async with self._connection(pool, "written") as connection:
+            rows = await (await connection.execute(_APPEND_BATCH, params)).fetchall()
+        inserted = {row[0] for row in rows}
+        return [call.thread_id in inserted for call in batch]
+
+    async def _take_alone(self, pool: _LoopPool, call: _Call) -> bool:
+        owner, ttl = call.args
+        params = {"thread_id": call.thread_id, "owner": owner, "ttl": ttl}
+        async with self._connection(pool, "written") as connection:
+            return (await connection.execute(_ACQUIRE, params)).rowcount == 1
+
+    async def _take_together(self, pool: _LoopPool, batch: list[_Call]) -> list[bool]:
+        params = (
+            [call.thread_id for call in batch],
+            [call.args[0] for call in batch],  # owner
+            [call.args[1] for call in batch],  # ttl
+        )
+        async with self._connection(pool, "written") as connection:
+            rows = await (await connection.execute(_ACQUIRE_BATCH, params)).fetchall()
+        taken = {row[0] for row in rows}
+        return [call.thread_id in taken for call in batch]
+
+    async def _drop_alone(self, pool: _LoopPool, call: _Call) -> None:
+        async with self._connection(pool, "written") as connection:
+            await connection.execute(_RELEASE, (call.thread_id, *call.args))
+
+    async def _drop_together(self, pool: _LoopPool, batch: list[_Call]) -> list[None]:
+        params = ([call.thread_id for call in batch], [call.args[0] for call in batch])
+        async with self._connection(pool, "written") as connection:
+            await connection.execute(_RELEASE_BATCH, params)
+        return [None] * len(batch)
 
     @contextlib.asynccontextmanager
     async def _transaction(self, action: str) -> AsyncIterator[Connection]:
-        """A connection of this loop's pool, all the caller's own until the block ends.
-
-        The connection is in autocommit mode: each statement is one transaction.
-        """
+        """A connection of this loop's pool, the caller's alone until the block ends."""
         pool = await self._loop_pool()
         async with self._connection(pool, action) as connection:
             yield connection
 
     @contextlib.asynccontextmanager
-    async def _connection(
-        self, pool: AsyncConnectionPool[Any], action: str
-    ) -> AsyncIterator[Connection]:
-        with self._failing("opened"):
-            connection: Connection = await pool.getconn()
+    async def _connection(self, pool: _LoopPool, action: str) -> AsyncIterator[Connection]:
+        with self._failing(pool, "opened"):
+            connection: Connection = await pool.pool.getconn()
         try:
-            with self._failing(action):
+            with self._failing(pool, action):
                 yield connection
-        finally:  # a broken connection is closed and replaced by the pool
-            await pool.putconn(connection)
+        finally:  # the pool closes a broken connection and opens another
+            await pool.pool.putconn(connection)
 
     @contextlib.contextmanager
-    def _failing(self, action: str) -> Iterator[None]:
+    def _failing(self, pool: _LoopPool, action: str) -> Iterator[None]:
         """An unreachable, read-only or full database as one StoreUnavailable line."""
         try:
             yield
         except Exception as error:
-            cause = self._failure if _pool_error(error) else None
+            # the pool gave up (or timed out) on connecting: what the server answered says why
+            cause = pool.failure if _pool_error(error) else None
             if cause is not None and not _unavailable(cause):
-                raise cause from error  # as the connection attempt raised it (a malformed DSN)
+                raise cause from error  # as connecting raised it (a malformed DSN, say)
             if not _unavailable(error):
                 raise
-            if cause is not None:  # the pool gave up: the server refuses connections
+            if cause is not None:
                 text = str(cause)
-            elif _pool_error(error):  # every connection busy for that long
+            elif _pool_error(error):  # every connection was busy for that long
                 text = (
                     f"no connection free within {POOL_TIMEOUT_S:g} s (at most {self.pool_max}; "
                     f"{POOL_MAX_ENV} sets it)"
@@ -236,74 +312,251 @@ class PostgresStore:
         if self._loop is not None and self._loop() is loop:
             return
         self._loop, self._opening = weakref.ref(loop), asyncio.Lock()
-        self._pool, self._failure, self._closing = None, None, set()
-        stale, self._live = self._live, weakref.WeakSet()
-        for connection in list(stale):
-            connection.pgconn.finish()  # its loop may be closed: close the socket without awaiting
+        stale, self._newest, self._ready = self._newest, None, None
+        if stale is not None:
+            stale.abandon()
 
-    async def _loop_pool(self) -> AsyncConnectionPool[Any]:
+    async def _loop_pool(self) -> _LoopPool:
         """This event loop's pool, opened (and the tables created) on first use."""
         self._follow_loop()
-        pool = self._pool
-        if pool is None:
+        ready = self._ready
+        if ready is None:
             async with self._opening:  # the first calls of a loop share one pool
-                pool = self._pool or await self._open_pool()
+                ready = self._ready or await self._open_pool()
+        return ready
+
+    async def _open_pool(self) -> _LoopPool:
+        pool = self._newest = _LoopPool(self)
+        await pool.open()
+        if not self._schema_ready:
+            try:
+                async with (
+                    self._connection(pool, "opened") as connection,
+                    connection.transaction(),
+                ):
+                    await connection.execute(_SCHEMA_LOCK)
+                    await connection.execute(_SCHEMA)
+                    await connection.execute(_LEASES)
+            except BaseException:
+                self._discard(pool)
+                raise
+            self._schema_ready = True
+        self._ready = pool
         return pool
 
-    async def _open_pool(self) -> AsyncConnectionPool[Any]:
+    def _discard(self, pool: _LoopPool) -> None:
+        """Stop using `pool` and close it: the next call opens a new one."""
+        if self._ready is pool:
+            self._ready = None
+        if self._newest is pool:
+            self._newest = None
+        pool.close_soon()
+
+
+@dataclass
+class _Call:
+    """One store call waiting for its batch."""
+
+    thread_id: str
+    args: tuple[Any, ...]
+    done: asyncio.Future[Any]
+
+    def settle(self, result: object) -> None:
+        if not self.done.done():  # its caller may have been cancelled
+            self.done.set_result(result)
+
+    def fail(self, error: BaseException) -> None:
+        if not self.done.done():
+            self.done.set_exception(error)
+
+
+Alone = Callable[["_LoopPool", _Call], Awaitable[Any]]
+Together = Callable[["_LoopPool", list[_Call]], Awaitable[list[Any]]]
+
+
+class _Batches:
+    """Calls of one kind (appends, lease takes, lease drops) that go to the database together.
+
+    A call goes at once when no batch of its kind is being written (at most FLUSHES at a time,
+    not counting those held up for STALL_S already); calls that arrive meanwhile go in the next
+    batch, one statement and one durable commit for all of them instead of a round trip each.
+    A batch holds one call per thread (the others wait for the next). A batch that fails for
+    one call's sake (a racing writer in another process, text PostgreSQL refuses) is retried
+    call by call, so each gets its own outcome; an unreachable database fails them all with
+    the same StoreUnavailable.
+    """
+
+    def __init__(self, pool: _LoopPool, alone: Alone, together: Together) -> None:
+        self.pool, self.alone, self.together = pool, alone, together
+        self.waiting: list[_Call] = []
+        self.running = 0
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def call(self, thread_id: str, *args: Any) -> Any:
+        call = _Call(thread_id, args, asyncio.get_running_loop().create_future())
+        self.waiting.append(call)
+        self._start()
+        return await call.done
+
+    def _start(self) -> None:
+        if self.waiting and self.running < FLUSHES:
+            self.running += 1
+            task = asyncio.get_running_loop().create_task(self._drain())
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    async def _drain(self) -> None:
+        """Write the calls waiting, a batch at a time, until none is left."""
+        counted = True  # whether this drain is one of the FLUSHES
+
+        def stalled() -> None:  # a row lock holds the batch up: another drain takes the rest
+            nonlocal counted
+            counted = False
+            self.running -= 1
+            self._start()
+
+        try:
+            while self.waiting and counted:
+                batch: dict[str, _Call] = {}
+                later: list[_Call] = []
+                for call in self.waiting:
+                    if call.thread_id in batch:
+                        later.append(call)
+                    else:
+                        batch[call.thread_id] = call
+                self.waiting = later
+                timer = asyncio.get_running_loop().call_later(STALL_S, stalled)
+                try:
+                    await self._write([batch[key] for key in sorted(batch)])
+                finally:
+                    timer.cancel()
+        finally:
+            if counted:
+                self.running -= 1
+
+    async def _write(self, batch: list[_Call]) -> None:
+        try:
+            if len(batch) == 1:
+                await self._write_alone(batch[0])
+                return
+            try:
+                results = await self.together(self.pool, batch)
+            except StoreUnavailable as error:
+                for call in batch:
+                    call.fail(copy.copy(error))
+                return
+            except Exception:  # for one call's sake, maybe: each on its own
+                await asyncio.gather(*(self._write_alone(call) for call in batch))
+                return
+            for call, result in zip(batch, results, strict=True):
+                call.settle(result)
+        except BaseException:  # cancelled (the loop is ending): no caller waits forever
+            for call in batch:
+                call.done.cancel()
+            raise
+
+    async def _write_alone(self, call: _Call) -> None:
+        try:
+            result = await self.alone(self.pool, call)
+        except Exception as error:
+            call.fail(error)
+        else:
+            call.settle(result)
+
+
+class _LoopPool:
+    """One event loop's psycopg_pool, and how its last connection attempt went."""
+
+    def __init__(self, store: PostgresStore) -> None:
         try:
             # imported here, not at the top: psycopg takes a quarter of a second to import,
             # which agents on SQLite should not pay
             from psycopg_pool import AsyncConnectionPool
         except ModuleNotFoundError as error:
             raise missing_extra(error) from None
-        pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
-            self.dsn,
+        self.store = store
+        self.live: weakref.WeakSet[Connection] = weakref.WeakSet()  # the connections it opened
+        self.failure: Exception | None = None  # the last attempt's error, until one succeeds
+        self.failed = asyncio.Event()  # set when an attempt failed with no connection left
+        self.pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+            store.dsn,
             connection_class=_connection_class(self),
             kwargs={"autocommit": True},
-            min_size=self.pool_min,
-            max_size=self.pool_max,
+            min_size=store.pool_min,
+            max_size=store.pool_max,
             open=False,
-            name=self.url,  # in psycopg_pool's log lines: the password masked
+            name=store.url,  # what psycopg_pool's log lines show: the password masked
             timeout=POOL_TIMEOUT_S,
         )
-        self._failure = None
-        await pool.open()
-        self._pool = pool
-        if self._schema_ready:
-            return pool
-        try:
-            async with self._connection(pool, "opened") as connection, connection.transaction():
-                await connection.execute(_SCHEMA_LOCK)
-                await connection.execute(_SCHEMA)
-                await connection.execute(_LEASES)
-        except BaseException:
-            if self._pool is pool:
-                self._pool = None
-            await pool.close()
-            raise
-        self._schema_ready = True
-        return pool
+        self.guard: asyncio.Task[None] | None = None
+        self.appends = _Batches(self, store._append_alone, store._append_together)
+        self.takes = _Batches(self, store._take_alone, store._take_together)
+        self.drops = _Batches(self, store._drop_alone, store._drop_together)
 
-    def _connected(self, connection: Connection) -> None:
-        """A connection the pool opened."""
-        self._failure = None
-        self._live.add(connection)
+    async def open(self) -> None:
+        """Open the pool and wait for its first connections (or a failed attempt to open one).
 
-    def _connect_failed(self, error: Exception) -> None:
-        """The pool could not open a connection: with none left, the calls waiting fail now.
-
-        Otherwise psycopg_pool would keep them waiting (up to its timeout) while it retries;
-        the next call opens a new pool, which tries again at once.
+        The pool closes itself when the event loop shuts down.
         """
-        self._failure = error
-        if any(not connection.closed for connection in self._live):
-            return  # the calls waiting get one of the connections that still work
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            closing = asyncio.get_running_loop().create_task(pool.close())
-            self._closing.add(closing)
-            closing.add_done_callback(self._closing.discard)
+        self.guard = asyncio.get_running_loop().create_task(_close_when_cancelled(self.pool))
+        await asyncio.sleep(0)  # the guard is waiting: from now on a shutdown closes the pool
+        await self.pool.open()
+        # as pool.open(wait=True), which would wait out its timeout on an unreachable server
+        filled = asyncio.ensure_future(self.pool.wait(POOL_TIMEOUT_S))
+        failed = asyncio.ensure_future(self.failed.wait())
+        try:
+            await asyncio.wait((filled, failed), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            filled.cancel()
+            failed.cancel()
+        if filled.done() and not filled.cancelled():
+            filled.exception()  # a timeout: the pool closed itself, and the first call says so
+
+    def connected(self, connection: Connection) -> None:
+        self.failure = None
+        self.live.add(connection)
+
+    def connect_failed(self, error: Exception) -> None:
+        """With no connection left, the calls waiting fail now with `error`.
+
+        psycopg_pool would keep them waiting (up to its timeout) while it tries again; the next
+        call opens a new pool, which tries at once, as a new connection would.
+        """
+        self.failure = error
+        if not any(not connection.closed for connection in self.live):
+            self.failed.set()
+            self.store._discard(self)
+
+    def close_soon(self) -> None:
+        if self.guard is not None:
+            self.guard.cancel()
+
+    async def close(self) -> None:
+        if self.guard is None:
+            await self.pool.close()
+            return
+        self.guard.cancel()
+        await self.guard
+
+    def abandon(self) -> None:
+        """Close the sockets of a loop that has ended, without awaiting (it may be closed)."""
+        for connection in list(self.live):
+            if not connection.closed:
+                connection.pgconn.finish()
+
+
+async def _close_when_cancelled(pool: AsyncConnectionPool[Any]) -> None:
+    """Wait until cancelled (by close, or by asyncio.run as it ends), then close `pool`.
+
+    psycopg_pool's workers swallow a cancellation that reaches them while they connect, then
+    wait for work forever, so asyncio.run would never return; closing the pool stops them.
+    """
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.get_running_loop().create_future()
+    for _ in range(3):  # asyncio.run, ending, may cancel this task again while it closes
+        with contextlib.suppress(asyncio.CancelledError):
+            await pool.close()
+            return
 
 
 def pool_sizes(pool_min: int | None = None, pool_max: int | None = None) -> tuple[int, int]:
@@ -346,8 +599,8 @@ def _check_installed() -> None:
             raise missing_extra(ModuleNotFoundError(f"No module named {name!r}", name=name))
 
 
-def _connection_class(store: PostgresStore) -> type[Connection]:
-    """psycopg's AsyncConnection, telling `store` how each of the pool's attempts went."""
+def _connection_class(owner: _LoopPool) -> type[Connection]:
+    """psycopg's AsyncConnection, telling `owner` how each of its pool's attempts went."""
     try:
         from psycopg import AsyncConnection
         from psycopg.rows import TupleRow
@@ -360,9 +613,9 @@ def _connection_class(store: PostgresStore) -> type[Connection]:
             try:
                 connection = await super().connect(*args, **kwargs)
             except Exception as error:
-                store._connect_failed(error)
+                owner.connect_failed(error)
                 raise
-            store._connected(connection)
+            owner.connected(connection)
             return connection
 
     return PoolConnection

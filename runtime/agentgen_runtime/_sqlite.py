@@ -29,7 +29,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
-from ._sqlite_lanes import Lane, Refused
+from ._sqlite_lanes import Lane, Refusal
 from ._stores import StoreUnavailable, ThreadNotFound, check_seq, conflict
 
 MEMORY = ":memory:"
@@ -60,7 +60,26 @@ INSERT INTO events (thread_id, seq, event)
 SELECT ?1, ?2, ?3
 WHERE IFNULL((SELECT MAX(seq) FROM events WHERE thread_id = ?1), -1) = ?2 - 1
 """
-_INSERT = "INSERT INTO events (thread_id, seq, event) VALUES (?, ?, ?)"
+# Rows in one statement (all of them or, failing, none); 333 rows of 3 keep under the 999
+# parameters older SQLite versions take.
+_INSERT = "INSERT INTO events (thread_id, seq, event) VALUES "
+_ROWS_PER_INSERT = 333
+# Appends to different threads in one statement: each row is stored when its seq is its
+# thread's next (rows of NULLs pad the statement to one of a few sizes, so that it is prepared
+# once); how many rows it stored says whether every append went in.
+_APPEND_ROWS = """
+INSERT INTO events (thread_id, seq, event)
+SELECT column1, column2, column3 FROM (VALUES {values}) AS asked
+WHERE column2 = IFNULL((SELECT MAX(seq) FROM events WHERE thread_id = asked.column1), -1) + 1
+"""
+_ROWS_PER_APPEND = 128  # 384 parameters; statement sizes 1, 2, 4 ... 128
+# Several threads' lengths in one row ("index:length,..."), for a batch that met a conflict.
+_LENGTHS = """
+WITH asked (i, thread_id) AS (VALUES {values})
+SELECT group_concat(i || ':' || IFNULL(
+    (SELECT MAX(seq) + 1 FROM events WHERE events.thread_id = asked.thread_id), 0))
+FROM asked
+"""
 _LENGTH = "SELECT IFNULL(MAX(seq), -1) + 1 FROM events WHERE thread_id = ?"
 _LOAD = "SELECT event FROM events WHERE thread_id = ? ORDER BY seq"
 _THREADS = "SELECT DISTINCT thread_id FROM events ORDER BY thread_id"
@@ -85,6 +104,8 @@ def _prepare(db: sqlite3.Connection, timeout_s: float, synchronous: Synchronous)
             db.execute("PRAGMA journal_mode=WAL")
             # per connection: FULL syncs the WAL at each commit, so a commit survives power loss
             db.execute(f"PRAGMA synchronous={synchronous.upper()}")
+            if synchronous == "full":  # on macOS, where fsync leaves it in the drive's cache
+                db.execute("PRAGMA fullfsync=ON")  # (elsewhere SQLite ignores it)
             db.execute(_EVENTS)
             db.execute(_LEASES)
             return
@@ -118,6 +139,87 @@ def _url(path: str, read_only: bool, max_pages: int | None, synchronous: Synchro
 def _length(db: sqlite3.Connection, thread_id: str) -> int:
     row = db.execute(_LENGTH, (thread_id,)).fetchone()
     return int(row[0])
+
+
+def _insert(db: sqlite3.Connection, rows: list[tuple[str, int, str]]) -> None:
+    """Insert the rows, a statement per _ROWS_PER_INSERT of them."""
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = rows[start : start + _ROWS_PER_INSERT]
+        values = [value for row in chunk for value in row]
+        db.execute(_INSERT + ", ".join(["(?, ?, ?)"] * len(chunk)), values)
+
+
+def _append_alone(
+    db: sqlite3.Connection, thread_id: str, seq: int, events: Sequence[str]
+) -> Refusal | None:
+    """Store the events if event `seq` is the thread's next one, else refuse (storing none)."""
+    if len(events) == 1:
+        try:
+            inserted = db.execute(_APPEND, (thread_id, seq, events[0])).rowcount
+        except sqlite3.IntegrityError as error:
+            # the WHERE clause already refuses a taken seq; this is a second line of defence
+            if error.sqlite_errorname != "SQLITE_CONSTRAINT_PRIMARYKEY":
+                raise
+            inserted = 0  # the statement failed whole: nothing of it is kept
+        if inserted != 1:
+            return Refusal(conflict(thread_id, seq, _length(db, thread_id)))
+        return None
+    # the writer's transaction holds the write lock from its start: no other writer slips in
+    # between this length check and the inserts
+    if _length(db, thread_id) != seq:
+        return Refusal(conflict(thread_id, seq, _length(db, thread_id)))
+    rows = [(thread_id, seq + index, event) for index, event in enumerate(events)]
+    db.execute("SAVEPOINT append_many")  # several statements when there are many rows
+    try:
+        _insert(db, rows)
+    except sqlite3.IntegrityError:  # a taken seq, as in append: nothing is kept
+        db.execute("ROLLBACK TO append_many")
+        db.execute("RELEASE append_many")
+        return Refusal(conflict(thread_id, seq, _length(db, thread_id)))
+    db.execute("RELEASE append_many")
+    return None
+
+
+Row = tuple[str, int, str]  # thread_id, seq, event
+_append_rows: dict[int, str] = {}  # the statement for each size
+
+
+def _append_together(
+    db: sqlite3.Connection, rows: list[Row], careful: bool
+) -> list[Exception | None] | None:
+    """One event appended to each of several threads (one row each, no two on one thread): for
+    each, None (stored) or its ThreadConflict (not stored).
+
+    First in one statement per 128 rows, all or nothing as far as the caller knows: when one
+    was refused, Redo rolls the batch back, to be done again `careful`ly: every thread's length
+    read first (in one statement), then the rows that fit inserted."""
+    if not careful:
+        stored = 0
+        for start in range(0, len(rows), _ROWS_PER_APPEND):
+            chunk = rows[start : start + _ROWS_PER_APPEND]
+            size = 1 << (len(chunk) - 1).bit_length()
+            statement = _append_rows.get(size)
+            if statement is None:
+                statement = _APPEND_ROWS.format(values=", ".join(["(?, ?, ?)"] * size))
+                _append_rows[size] = statement
+            values: list[object] = [value for row in chunk for value in row]
+            values += [None] * (3 * (size - len(chunk)))  # rows of NULLs store nothing
+            before = db.total_changes  # (rowcount is -1 for some statements on some versions)
+            db.execute(statement, values)
+            stored += db.total_changes - before
+        if stored == len(rows):
+            return [None] * len(rows)
+        return None  # some thread was not where its writer thought: find out which, carefully
+    asked = [thread_id for thread_id, _, _ in rows]
+    pairs = ", ".join(f"({index}, ?)" for index in range(len(rows)))
+    (text,) = db.execute(_LENGTHS.format(values=pairs), asked).fetchone()
+    lengths = {int(i): int(n) for i, _, n in (pair.partition(":") for pair in text.split(","))}
+    fits = [lengths[index] == seq for index, (_, seq, _) in enumerate(rows)]
+    _insert(db, [row for row, fit in zip(rows, fits, strict=True) if fit])
+    return [
+        None if fit else conflict(thread_id, seq, lengths[index])
+        for index, ((thread_id, seq, _), fit) in enumerate(zip(rows, fits, strict=True))
+    ]
 
 
 class SqliteStore:
@@ -163,7 +265,7 @@ class SqliteStore:
             except BaseException:
                 db.close()
                 raise
-        self._writes = Lane(db, "agentgen-sqlite-writer")
+        self._writes = Lane(db, "agentgen-sqlite-writer", _append_together)
         self._reads = self._writes if reader is db else Lane(reader, "agentgen-sqlite-reader")
         lanes = (self._writes,) if reader is db else (self._writes, self._reads)
         # a store dropped without close() still stops its threads and closes its connections
@@ -207,42 +309,21 @@ class SqliteStore:
     async def append(self, thread_id: str, seq: int, event_json: str) -> None:
         """Store event `seq`; ThreadConflict unless the thread has exactly `seq` events."""
         check_seq(seq)
-
-        def insert(db: sqlite3.Connection) -> None:
-            try:
-                inserted = db.execute(_APPEND, (thread_id, seq, event_json)).rowcount
-            except sqlite3.IntegrityError as error:
-                # the WHERE clause already refuses a taken seq; this is a second line of defence
-                if error.sqlite_errorname != "SQLITE_CONSTRAINT_PRIMARYKEY":
-                    raise
-                inserted = 0  # the statement failed whole: nothing of it is kept
-            if inserted != 1:
-                raise Refused(conflict(thread_id, seq, _length(db, thread_id)))
-
-        with self._failing("written"):
-            await self._writes.write(insert)
+        await self._append(thread_id, seq, (event_json,))
 
     async def append_many(self, thread_id: str, seq: int, events_json: Sequence[str]) -> None:
         """Store events `seq`, `seq + 1`, ... in one transaction: all of them, or none."""
         check_seq(seq)
-        rows = [(thread_id, seq + index, event) for index, event in enumerate(events_json)]
+        await self._append(thread_id, seq, tuple(events_json))
 
-        def insert_all(db: sqlite3.Connection) -> None:
-            # inside the writer's transaction, which holds the write lock from its start: no
-            # other writer slips in between this length check and the inserts
-            if _length(db, thread_id) != seq:
-                raise Refused(conflict(thread_id, seq, _length(db, thread_id)))
-            db.execute("SAVEPOINT append_many")
-            try:
-                db.executemany(_INSERT, rows)
-            except sqlite3.IntegrityError:  # a taken seq, as in append: nothing is kept
-                db.execute("ROLLBACK TO append_many")
-                db.execute("RELEASE append_many")
-                raise Refused(conflict(thread_id, seq, _length(db, thread_id))) from None
-            db.execute("RELEASE append_many")
+    async def _append(self, thread_id: str, seq: int, events: tuple[str, ...]) -> None:
+        def alone(db: sqlite3.Connection) -> None:
+            _append_alone(db, thread_id, seq, events)
 
+        # one event may join other threads' in one statement (see _append_together)
+        together = (thread_id, seq, events[0]) if len(events) == 1 else None
         with self._failing("written"):
-            await self._writes.write(insert_all)
+            await self._writes.write(alone, key=thread_id, bulk=together)
 
     async def load(self, thread_id: str) -> list[str]:
         """The thread's events as JSON, in seq order."""

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 
 from ._base import ConfigurationError
 from ._postgres import PostgresStore
-from ._sqlite import MEMORY, SqliteStore
+from ._sqlite import MEMORY, SYNCHRONOUS, SqliteStore, Synchronous
 from ._stores import MemoryStore, Store
 
 ENV = "AGENTGEN_STORE"
@@ -28,8 +28,8 @@ def store_from_url(url: str) -> Store:
     if url.startswith(_POSTGRES):
         return PostgresStore(url)
     path, query = _sqlite_parts(url)
-    read_only, max_pages = _sqlite_options(url, query)
-    return SqliteStore(path, read_only=read_only, max_pages=max_pages)
+    read_only, max_pages, synchronous = _sqlite_options(url, query)
+    return SqliteStore(path, read_only=read_only, max_pages=max_pages, synchronous=synchronous)
 
 
 def _sqlite_parts(url: str) -> tuple[str, str]:
@@ -43,20 +43,23 @@ def _sqlite_parts(url: str) -> tuple[str, str]:
     return path, query
 
 
-def _sqlite_options(url: str, query: str) -> tuple[bool, int | None]:
-    """`mode=ro` (read only) and `max_pages=N` (a size cap), the options a sqlite URL takes."""
-    read_only, max_pages = False, None
+def _sqlite_options(url: str, query: str) -> tuple[bool, int | None, Synchronous]:
+    """`mode=ro` (read only), `max_pages=N` (a size cap) and `synchronous=normal` (no sync at
+    each commit: not durable on power loss), the options a sqlite URL takes."""
+    read_only, max_pages, synchronous = False, None, SYNCHRONOUS[0]
     for key, value in parse_qsl(query, keep_blank_values=True):
         if key == "mode" and value in ("ro", "rw"):
             read_only = value == "ro"
         elif key == "max_pages" and value.isdigit() and int(value) >= 1:
             max_pages = int(value)
+        elif key == "synchronous" and value in SYNCHRONOUS:
+            synchronous = SYNCHRONOUS[SYNCHRONOUS.index(value)]  # the Literal, typed
         else:
             raise ConfigurationError(
-                f"unsupported option {key}={value!r} in store URL {url!r}: "
-                "a sqlite URL takes mode=ro and max_pages=N (N >= 1)"
+                f"unsupported option {key}={value!r} in store URL {url!r}: a sqlite URL "
+                "takes mode=ro, max_pages=N (N >= 1) and synchronous=normal"
             )
-    return read_only, max_pages
+    return read_only, max_pages, synchronous
 
 
 def default_store() -> Store:

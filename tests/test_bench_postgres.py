@@ -1,0 +1,47 @@
+"""The PostgreSQL bench rows (bench/concurrency.py) on tiny sizes: measured, or n/a without one."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import pytest
+
+from bench import concurrency, ours
+from bench.stats import Row
+from tests.postgres_db import server_dsn
+
+
+@pytest.fixture(scope="module")
+def agent(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
+    return ours.generate_agent(tmp_path_factory.mktemp("bench-agent"))
+
+
+def _found(rows: list[Row]) -> dict[str, Row]:
+    assert {row.benchmark for row in rows} == {concurrency.CONCURRENT}
+    return {row.system: row for row in rows}
+
+
+def test_the_postgres_row_measures_ours_against_the_sleeps(agent: ModuleType) -> None:
+    server_dsn()  # skips (or fails, where CI requires one) without a server
+    found = _found(concurrency.rows(1, agent, threads=3))
+    ideal = found[concurrency.IDEAL].value
+    assert ideal is not None and ideal >= 0.2  # 11 model calls of 20 ms, one after the other
+    for system in (concurrency.POSTGRES, concurrency.MEMORY):
+        value = found[system].value
+        assert value is not None and value >= ideal, found[system]
+    assert found[concurrency.POSTGRES].note.startswith("1 run; ")
+    [line] = concurrency.targets(list(found.values()))
+    assert line.startswith("- 200 concurrent threads on PostgreSQL within 2x of ideal: ")
+
+
+def test_without_a_server_the_postgres_row_is_na(
+    agent: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(concurrency.DSN_ENV, raising=False)
+    found = _found(concurrency.rows(1, agent, threads=3))
+    postgres = found[concurrency.POSTGRES]
+    assert (postgres.value, postgres.note) == (None, "n/a (no PostgreSQL)")
+    assert found[concurrency.MEMORY].value is not None
+    assert concurrency.targets(list(found.values())) == [
+        "- 200 concurrent threads on PostgreSQL within 2x of ideal: not measured"
+    ]
