@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import concurrency, sqlite_durable
+from . import concurrency, http_load, sqlite_durable
 from .stats import Row, fmt, table
 from .suite import DURABLE, GENERATE
 
@@ -71,6 +71,7 @@ def render(machine: str, rows: list[Row], sizes: tuple[int, ...], counts: tuple[
             table(rows, baselines(rows)),
             "Targets (DESIGN.md section 6):\n" + "\n".join(targets),
             "Targets (issue 14, SQLite):\n" + "\n".join(sqlite_durable.targets(rows)),
-            "Targets (issue 14, PostgreSQL):\n" + "\n".join(concurrency.targets(rows)),
+            "Targets (issue 14, PostgreSQL):\n"
+            + "\n".join(concurrency.targets(rows) + http_load.targets(rows)),
         ]
     )

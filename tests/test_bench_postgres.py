@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from bench import concurrency, ours
+from bench import concurrency, http_load, ours
 from bench.stats import Row
 from tests.postgres_db import server_dsn
 
@@ -45,3 +46,31 @@ def test_without_a_server_the_postgres_row_is_na(
     assert concurrency.targets(list(found.values())) == [
         "- 200 concurrent threads on PostgreSQL within 2x of ideal: not measured"
     ]
+
+
+def test_the_http_rows_measure_our_app_against_bare_starlette(agent: ModuleType) -> None:
+    server_dsn()
+    packages = Path(agent.__file__).resolve().parent.parent  # where generate_agent put it
+    rows = http_load.rows(1, packages, requests=20)
+    assert {row.benchmark for row in rows} == {http_load.THROUGHPUT}
+    found = {row.system: row for row in rows}
+    for system in (http_load.OURS, http_load.MEMORY, http_load.BARE):
+        value = found[system].value
+        assert value is not None and value > 0, found[system]
+    assert "x the floor" in found[http_load.OURS].note
+    [line] = http_load.targets(rows)
+    assert line.startswith("- HTTP throughput on PostgreSQL at least 0.8x bare Starlette: ")
+
+
+def test_without_a_server_the_http_row_of_postgres_is_na(
+    agent: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(concurrency.DSN_ENV, raising=False)
+    packages = Path(agent.__file__).resolve().parent.parent
+    found = {row.system: row for row in http_load.rows(1, packages, requests=20)}
+    assert (found[http_load.OURS].value, found[http_load.OURS].note) == (
+        None,
+        "n/a (no PostgreSQL)",
+    )
+    assert found[http_load.MEMORY].value is not None
+    assert http_load.targets(list(found.values()))[0].endswith("not measured")

@@ -178,7 +178,7 @@ def test_every_file_compiles(out: Path) -> None:
 @pytest.mark.parametrize(
     "command",
     [
-        ("ruff", "check", "--isolated", "--no-cache", "hostile"),
+        ("ruff", "check", "--isolated", "--no-cache", "--line-length", "100", "hostile"),
         ("mypy", "--strict", "--cache-dir", str(MYPY_CACHE), "hostile"),
     ],
     ids=["ruff", "mypy"],

@@ -190,9 +190,9 @@ def _append_together(
     """One event appended to each of several threads (one row each, no two on one thread): for
     each, None (stored) or its ThreadConflict (not stored).
 
-    First in one statement per 128 rows, all or nothing as far as the caller knows: when one
-    was refused, Redo rolls the batch back, to be done again `careful`ly: every thread's length
-    read first (in one statement), then the rows that fit inserted."""
+    First in one statement per 128 rows; when a row was refused, None: the lane rolls the batch
+    back and does it again, `careful`ly: every thread's length read first (in one statement),
+    then the rows that fit inserted."""
     if not careful:
         stored = 0
         for start in range(0, len(rows), _ROWS_PER_APPEND):
@@ -317,8 +317,8 @@ class SqliteStore:
         await self._append(thread_id, seq, tuple(events_json))
 
     async def _append(self, thread_id: str, seq: int, events: tuple[str, ...]) -> None:
-        def alone(db: sqlite3.Connection) -> None:
-            _append_alone(db, thread_id, seq, events)
+        def alone(db: sqlite3.Connection) -> Refusal | None:
+            return _append_alone(db, thread_id, seq, events)
 
         # one event may join other threads' in one statement (see _append_together)
         together = (thread_id, seq, events[0]) if len(events) == 1 else None
