@@ -415,3 +415,53 @@ def test_a_missing_driver_is_one_line_naming_the_install(missing: str) -> None:
     assert result.stderr == (
         f"error: {missing} is not installed: pip install 'agentgen-runtime[postgres]'\n"
     )
+
+
+def test_a_batch_whose_connection_drops_fails_each_call_in_one_line(url: str) -> None:
+    # "x" alone, then "y" and "z" in one batch, both held up by another transaction's locks;
+    # the server then drops the store's connections: every call says so, and nothing is stored
+    name = f"dropped_{uuid.uuid4().hex}"
+    store = PostgresStore(f"{url}&application_name={name}")
+    asyncio.run(store.thread_ids())  # the tables exist
+
+    async def run() -> list[object]:
+        first = asyncio.ensure_future(store.append("x", 0, "x0"))
+        for _ in range(600):  # until it waits for the row lock (a minute at most)
+            if _waiting_on_a_lock(url, name):
+                break
+            await asyncio.sleep(0.1)
+        batch = [asyncio.ensure_future(store.append(t, 0, f"{t}0")) for t in ("y", "z")]
+        for _ in range(600):  # until the batch waits too (a minute at most)
+            with psycopg.connect(url, autocommit=True) as admin:
+                waiting = admin.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s"
+                    " AND wait_event_type = 'Lock'",
+                    (name,),
+                ).fetchone()
+            if waiting == (2,):
+                break
+            await asyncio.sleep(0.1)
+        else:
+            pytest.fail("the batch never waited for the row lock")
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = %s",
+                (name,),
+            )
+        outcomes = await asyncio.gather(first, *batch, return_exceptions=True)
+        await store.close()
+        return outcomes
+
+    with psycopg.connect(url) as blocker:  # holds the keys of x, y and z, uncommitted
+        for thread in ("x", "y", "z"):
+            blocker.execute("INSERT INTO agentgen_events VALUES (%s, 0, 'theirs')", (thread,))
+        outcomes = asyncio.run(run())
+        blocker.rollback()
+    cause = "terminating connection due to administrator command"
+    for outcome in outcomes:
+        assert isinstance(outcome, StoreUnavailable)
+        # the server adds its CONTEXT (the index it was inserting into), on the same line
+        assert str(outcome).startswith(f"store '{store.url}' cannot be written: {cause}")
+        assert "\n" not in str(outcome)
+    assert _rows(url) == []

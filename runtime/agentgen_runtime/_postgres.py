@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import importlib.util
 import os
 import re
@@ -441,9 +440,9 @@ class _Batches:
                 return
             try:
                 results = await self.together(self.pool, batch)
-            except StoreUnavailable as error:
+            except StoreUnavailable as error:  # the same error for each: the batch's
                 for call in batch:
-                    call.fail(copy.copy(error))
+                    call.fail(error)
                 return
             except Exception:  # for one call's sake, maybe: each on its own
                 await asyncio.gather(*(self._write_alone(call) for call in batch))
