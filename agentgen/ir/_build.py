@@ -127,6 +127,11 @@ class AgentIR:
         return tuple(sorted({i.agent for i in self.sub_agents if i.agent is not None}))
 
     @property
+    def summaries(self) -> tuple[Intent, ...]:
+        """The tools with a `summary` for the person approving their calls."""
+        return tuple(i for i in self.intents if i.summary is not None)
+
+    @property
     def terminals(self) -> tuple[Intent, ...]:
         """Every intent that ends the thread: `terminal = true` tools, then [done]."""
         return tuple(i for i in self.intents if i.kind == "done")

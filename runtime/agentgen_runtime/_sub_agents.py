@@ -81,7 +81,7 @@ async def advance_child(
     handlers = settings.handlers.get(agent)
     options = {"model": settings.model, "store": settings.store, "handlers": handlers}
     try:
-        await settings.store.load(thread_id)
+        thread = await package.load_thread(thread_id, settings.store)
     except ThreadNotFound:
         given = _known_vars(package, settings.vars)
         try:
@@ -97,7 +97,6 @@ async def advance_child(
                 f"the {agent} agent refused its input: {compact_error(error)}"
             ) from None
         return sub_agent_outcome(agent, thread)
-    thread = await package.load_thread(thread_id, settings.store)
     if not _waits_for(thread, response):
         # Nothing to hand over: the child already took this response (its parent's worker died
         # before recording so), or there is none. Read it back, or carry it on if it is running.
