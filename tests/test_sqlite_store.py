@@ -12,9 +12,10 @@ import asyncio
 import gc
 import sqlite3
 import struct
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -154,6 +155,7 @@ def test_writes_that_arrive_together_share_a_commit_and_keep_their_own_answers(
         await store.append_many("long", 0, ["l0", "l1"])
         before = commits(path)
         with write_locked(path) as other:
+            writes: list[Coroutine[Any, Any, object]]
             writes = [store.append(f"t{n:03}", 0, f"event {n}") for n in range(100)]
             writes += [
                 store.append("taken", 0, "late"),  # a conflict: event 0 exists
@@ -211,6 +213,7 @@ def test_a_full_disk_fails_only_the_write_that_does_not_fit(tmp_path: Path) -> N
 
     async def scenario() -> list[BaseException | None]:
         with write_locked(path) as other:
+            writes: list[Coroutine[Any, Any, object]]
             writes = [store.append(f"small-{n}", 0, "x") for n in range(5)]
             writes.append(store.append("big", 0, "y" * 100_000))  # needs pages there are not
             writes += [store.append(f"small-{n}", 1, "z") for n in range(5, 8)]  # gaps

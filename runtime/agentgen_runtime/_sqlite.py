@@ -15,7 +15,8 @@ commits.
 Off the event loop: one writer thread owns the connection that writes; appends and leases that
 arrive while it commits wait for the next commit and share it (one sync for all of them), each
 still answered on its own (a conflict fails only its own append). Reads go through a second
-connection on a thread of its own. See _sqlite_lanes.py.
+connection on a thread of its own. See _sqlite_lanes.py. Only the constructor touches the file
+from the caller's thread: it opens it, and creates it with its tables on first use.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
-from ._sqlite_lanes import Lane, Refusal
+from ._sqlite_lanes import Bulk, Lane, Refusal
 from ._stores import StoreUnavailable, ThreadNotFound, check_seq, conflict
 
 MEMORY = ":memory:"
@@ -64,13 +65,16 @@ WHERE IFNULL((SELECT MAX(seq) FROM events WHERE thread_id = ?1), -1) = ?2 - 1
 # parameters older SQLite versions take.
 _INSERT = "INSERT INTO events (thread_id, seq, event) VALUES "
 _ROWS_PER_INSERT = 333
-# Appends to different threads in one statement: each row is stored when its seq is its
-# thread's next (rows of NULLs pad the statement to one of a few sizes, so that it is prepared
-# once); how many rows it stored says whether every append went in.
+# Appends to different threads in one statement, all or none: a row whose seq is not its
+# thread's next gets a NULL seq, which fails the statement whole (NOT NULL). Rows of NULLs, left
+# out, pad it to one of a few sizes, so that each size is prepared once.
 _APPEND_ROWS = """
 INSERT INTO events (thread_id, seq, event)
-SELECT column1, column2, column3 FROM (VALUES {values}) AS asked
-WHERE column2 = IFNULL((SELECT MAX(seq) FROM events WHERE thread_id = asked.column1), -1) + 1
+SELECT column1, CASE
+    WHEN column2 = IFNULL((SELECT MAX(seq) FROM events WHERE thread_id = asked.column1), -1) + 1
+    THEN column2 END, column3
+FROM (VALUES {values}) AS asked
+WHERE column1 IS NOT NULL
 """
 _ROWS_PER_APPEND = 128  # 384 parameters; statement sizes 1, 2, 4 ... 128
 # Several threads' lengths in one row ("index:length,..."), for a batch that met a conflict.
@@ -184,32 +188,26 @@ Row = tuple[str, int, str]  # thread_id, seq, event
 _append_rows: dict[int, str] = {}  # the statement for each size
 
 
-def _append_together(
-    db: sqlite3.Connection, rows: list[Row], careful: bool
-) -> list[Exception | None] | None:
-    """One event appended to each of several threads (one row each, no two on one thread): for
-    each, None (stored) or its ThreadConflict (not stored).
+def _append_at_once(db: sqlite3.Connection, rows: list[Row]) -> bool:
+    """One event appended to each of several threads (no two rows on one thread), in one
+    statement: True when every row was its thread's next and all are stored, else none is."""
+    size = 1 << (len(rows) - 1).bit_length()
+    statement = _append_rows.get(size)
+    if statement is None:
+        statement = _append_rows[size] = _APPEND_ROWS.format(values=", ".join(["(?, ?, ?)"] * size))
+    values: list[object] = [value for row in rows for value in row]
+    values += [None] * (3 * (size - len(rows)))  # rows of NULLs, left out
+    try:
+        db.execute(statement, values)
+    except sqlite3.IntegrityError:  # a seq that is not its thread's next: nothing is stored
+        return False
+    return True
 
-    First in one statement per 128 rows; when a row was refused, None: the lane rolls the batch
-    back and does it again, `careful`ly: every thread's length read first (in one statement),
-    then the rows that fit inserted."""
-    if not careful:
-        stored = 0
-        for start in range(0, len(rows), _ROWS_PER_APPEND):
-            chunk = rows[start : start + _ROWS_PER_APPEND]
-            size = 1 << (len(chunk) - 1).bit_length()
-            statement = _append_rows.get(size)
-            if statement is None:
-                statement = _APPEND_ROWS.format(values=", ".join(["(?, ?, ?)"] * size))
-                _append_rows[size] = statement
-            values: list[object] = [value for row in chunk for value in row]
-            values += [None] * (3 * (size - len(chunk)))  # rows of NULLs store nothing
-            before = db.total_changes  # (rowcount is -1 for some statements on some versions)
-            db.execute(statement, values)
-            stored += db.total_changes - before
-        if stored == len(rows):
-            return [None] * len(rows)
-        return None  # some thread was not where its writer thought: find out which, carefully
+
+def _append_careful(db: sqlite3.Connection, rows: list[Row]) -> list[Exception | None]:
+    """The same appends in the open transaction, each on its own: every thread's length read
+    first (in one statement), then the rows that fit inserted; for each, None (stored) or its
+    ThreadConflict (not stored)."""
     asked = [thread_id for thread_id, _, _ in rows]
     pairs = ", ".join(f"({index}, ?)" for index in range(len(rows)))
     (text,) = db.execute(_LENGTHS.format(values=pairs), asked).fetchone()
@@ -222,13 +220,17 @@ def _append_together(
     ]
 
 
+_APPENDS = Bulk(at_once=_append_at_once, careful=_append_careful, size=_ROWS_PER_APPEND)
+
+
 class SqliteStore:
     """Threads in a SQLite file; another writer's event at the same seq raises ThreadConflict.
 
     Every append, append_many and lease change has committed durably when it returns: WAL mode
     with `synchronous=FULL`, which syncs the WAL at each commit, so the write survives a crash of
     the process or the OS and a power loss (see the module's docstring for SQLite's own words).
-    Writes that arrive together share one commit; the event loop never waits for the disk.
+    Writes that arrive together share one commit; the event loop never waits for the disk
+    (opening the file, in the constructor, is the one exception).
 
     `synchronous="normal"` skips that sync, for speed: a write still survives the process
     crashing, but a power loss or an OS crash may undo the last commits (never half of one).
@@ -265,7 +267,7 @@ class SqliteStore:
             except BaseException:
                 db.close()
                 raise
-        self._writes = Lane(db, "agentgen-sqlite-writer", _append_together)
+        self._writes = Lane(db, "agentgen-sqlite-writer", _APPENDS)
         self._reads = self._writes if reader is db else Lane(reader, "agentgen-sqlite-reader")
         lanes = (self._writes,) if reader is db else (self._writes, self._reads)
         # a store dropped without close() still stops its threads and closes its connections
@@ -320,7 +322,7 @@ class SqliteStore:
         def alone(db: sqlite3.Connection) -> Refusal | None:
             return _append_alone(db, thread_id, seq, events)
 
-        # one event may join other threads' in one statement (see _append_together)
+        # one event may join other threads' in one statement (see _append_at_once)
         together = (thread_id, seq, events[0]) if len(events) == 1 else None
         with self._failing("written"):
             await self._writes.write(alone, key=thread_id, bulk=together)

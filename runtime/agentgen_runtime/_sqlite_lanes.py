@@ -8,8 +8,10 @@ others in the transaction; any other failure rolls the batch back and runs its j
 transaction each, so that an error reaches only the job that meets it.
 
 A batch costs the thread a few statements whatever its size: write jobs that name what they touch
-(`key`) and give arguments for the lane's `bulk` function are done by one call of it, when no
-other job of the batch touches the same key (so that they commute with every other job). Each
+(`key`) and give arguments for the lane's `Bulk` are done together when no other job of the batch
+touches the same key (so that they commute with every other job): in one statement that stores
+them all or none (its own transaction, when the batch holds nothing else), and only when that
+refuses, in a transaction that finds out which of them to refuse. That matters because each
 statement hands Python's GIL to the thread and back, and a busy event loop hands it back late.
 """
 
@@ -27,12 +29,20 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], Any]
-# Several jobs' `bulk` arguments, in the open transaction (or, for one job, in none: then it
-# must be one statement), and whether to be careful: for each job, None (done) or its refusal's
-# error; or, when not careful, None for "roll the batch back and do it again, carefully".
-Bulk = Callable[[sqlite3.Connection, list[Any], bool], list[Exception | None] | None]
 # a bound on one transaction's size; jobs beyond it wait for the next commit
 MAX_BATCH = 512
+
+
+@dataclass(frozen=True)
+class Bulk:
+    """How a lane does several jobs at once, from their `bulk` arguments (no two on one key)."""
+
+    # One statement, in a transaction or as its own: True when it stored every job, False when
+    # it stored none of them because one (at least) must be refused.
+    at_once: Callable[[sqlite3.Connection, list[Any]], bool]
+    # In a transaction: for each job, None (stored) or the error that refuses it (not stored).
+    careful: Callable[[sqlite3.Connection, list[Any]], list[Exception | None]]
+    size: int  # jobs per call, at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,31 +153,45 @@ class Lane:
         outcomes = self._commit(writes) if writes else []
         return outcomes + [self._read(job) for job in live if not job.write]
 
-    def _commit(self, jobs: list[_Job], careful: bool = False) -> list[_Outcome]:
-        db = self._db
-        if len(jobs) == 1 and jobs[0].bulk is not None and self._bulk is not None and not careful:
-            # alone, a bulk job is one statement: its own transaction, two statements fewer
+    def _commit(self, jobs: list[_Job]) -> list[_Outcome]:
+        together, alone = self._together(jobs)
+        if together and not alone:
+            return self._at_once(together)
+        return self._transaction(jobs, together, alone)
+
+    def _at_once(self, jobs: list[_Job]) -> list[_Outcome]:
+        """Bulk jobs alone in the batch: a statement per `size` of them, each its own
+        transaction; those that one refused go through a transaction, to find out why."""
+        assert self._bulk is not None
+        outcomes: list[_Outcome] = []
+        left: list[_Job] = []
+        for chunk in _chunks(jobs, self._bulk.size):
             try:
-                if self._bulk(db, [jobs[0].bulk], False) is not None:
-                    return [(jobs[0], True, None)]
-            except Exception as error:
-                return [(jobs[0], False, error)]
-            # it refused: decided again in a transaction, which finds out why
+                stored = self._bulk.at_once(self._db, [job.bulk for job in chunk])
+            except Exception as error:  # the statement stored nothing
+                if len(chunk) == 1 or _busy(error):  # the job's own error, or every job's
+                    outcomes += [(job, False, error) for job in chunk]
+                    continue
+                stored = False  # a full disk, say: the transaction finds out whose write it is
+            if stored:
+                outcomes += [(job, True, None) for job in chunk]
+            else:
+                left += chunk
+        return outcomes + (self._transaction(left, left, []) if left else [])
+
+    def _transaction(
+        self, jobs: list[_Job], together: list[_Job], alone: list[_Job]
+    ) -> list[_Outcome]:
+        """Every job in one transaction (`together` the bulk ones, `alone` the others, in
+        order); when it fails, each job again in a transaction of its own."""
+        db = self._db
         try:
             # IMMEDIATE: the write lock from the start (waiting up to the busy timeout for it)
             db.execute("BEGIN IMMEDIATE")
         except Exception as error:  # the lock not had in time, an unusable file: for all
             return [(job, False, error) for job in jobs]
-        outcomes: list[_Outcome] = []
-        together, alone = self._together(jobs)
         try:
-            if together and self._bulk is not None:
-                refusals = self._bulk(db, [job.bulk for job in together], careful)
-                if refusals is None:  # some refused: do it all again, finding out which
-                    self._rollback()
-                    return self._commit(jobs, careful=True)
-                for job, refusal in zip(together, refusals, strict=True):
-                    outcomes.append((job, True, None) if refusal is None else (job, False, refusal))
+            outcomes = self._bulk_in_transaction(together)
             for job in alone:
                 result = job.work(db)
                 refused = isinstance(result, Refusal)
@@ -180,10 +204,24 @@ class Lane:
             return [outcome for job in jobs for outcome in self._commit([job])]
         return outcomes
 
+    def _bulk_in_transaction(self, jobs: list[_Job]) -> list[_Outcome]:
+        outcomes: list[_Outcome] = []
+        if self._bulk is None:
+            return outcomes
+        for chunk in _chunks(jobs, self._bulk.size):
+            arguments = [job.bulk for job in chunk]
+            if self._bulk.at_once(self._db, arguments):
+                refusals: list[Exception | None] = [None] * len(chunk)
+            else:  # the statement stored none of them: find out which to refuse
+                refusals = self._bulk.careful(self._db, arguments)
+            for job, refusal in zip(chunk, refusals, strict=True):
+                outcomes.append((job, True, None) if refusal is None else (job, False, refusal))
+        return outcomes
+
     def _together(self, jobs: list[_Job]) -> tuple[list[_Job], list[_Job]]:
-        """The jobs one bulk call does (each the only one of the batch to touch its key), and
-        the others, in their order."""
-        if self._bulk is None or len(jobs) < 2:
+        """The bulk jobs (each the only one of the batch to touch its key), and the others, in
+        their order."""
+        if self._bulk is None:
             return [], jobs
         touched: Counter[str | None] = Counter(job.key for job in jobs)
         together: list[_Job] = []
@@ -203,6 +241,16 @@ class Lane:
             return (job, True, job.work(self._db))
         except Exception as error:
             return (job, False, error)
+
+
+def _busy(error: Exception) -> bool:
+    """Whether the write lock was not had within the busy timeout."""
+    code = getattr(error, "sqlite_errorcode", 0)
+    return isinstance(error, sqlite3.OperationalError) and code & 0xFF == sqlite3.SQLITE_BUSY
+
+
+def _chunks(jobs: list[_Job], size: int) -> list[list[_Job]]:
+    return [jobs[start : start + size] for start in range(0, len(jobs), size)]
 
 
 def _answer(outcomes: list[_Outcome]) -> None:
