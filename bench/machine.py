@@ -18,6 +18,8 @@ PACKAGES = (
     "tiktoken",
     "baml-py",
     "datamodel-code-generator",
+    "procrastinate",
+    "dbos",
 )
 
 

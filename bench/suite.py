@@ -25,7 +25,7 @@ PEERS = {
 }
 
 
-SECTIONS = ("steps", "sqlite", "postgres", "storage", "context", "generation")
+SECTIONS = ("steps", "sqlite", "postgres", "engines", "storage", "context", "generation")
 
 
 @dataclass

@@ -229,8 +229,8 @@ def test_output_is_identical_whatever_the_order_the_folder_and_the_processes(
     monkeypatch.chdir(tmp_path)
     assert _cli("generate", *shuffled, "--out", tmp_path / "second", "-j", "2").exit_code == 0
     first, second = _tree(tmp_path / "first"), _tree(tmp_path / "second")
-    # Twelve modules and eleven baselines (handlers.py is the user's) per agent.
-    assert len(first) == 25 * len(ALL_SPECS)
+    # Fourteen modules and thirteen baselines (handlers.py is the user's) per agent.
+    assert len(first) == 27 * len(ALL_SPECS)
     assert first == second
 
 

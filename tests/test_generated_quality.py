@@ -134,7 +134,7 @@ def test_both_folders_hold_every_agent(folders: dict[str, Path]) -> None:
             "travel_support",
             "vercel_deploybot",
         ],
-        "tests/specs": ["github_issues", "mcp_filesystem", "slack_responder"],
+        "tests/specs": ["github_issues", "mcp_filesystem", "publish_gate", "slack_responder"],
     }
 
 

@@ -14,6 +14,7 @@ from agentgen.ir._build import (
     is_nullable,
 )
 from agentgen.ir._names import (
+    DEADLINE_PASSED,
     INPUT_CLASS,
     PACKAGE_MODULES,
     RESERVED_CLASS_NAMES,
@@ -25,6 +26,7 @@ from agentgen.ir._names import (
 )
 
 __all__ = [
+    "DEADLINE_PASSED",
     "INPUT_CLASS",
     "PACKAGE_MODULES",
     "PYTHON_TYPES",

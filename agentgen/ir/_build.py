@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from agentgen.ir._names import handler_type_name, input_tag, result_event_name
-from agentgen.spec.model import ApprovalWhen, Spec, ToolSection
+from agentgen.spec.durations import duration_seconds
+from agentgen.spec.model import ApprovalWhen, HumanSection, Spec, ToolSection
 from agentgen.spec.names import to_pascal
 
 IntentKind = Literal["tool", "human", "done"]
@@ -36,6 +37,9 @@ class Intent:
     returns_type: str = "Any"
     summary: str | None = None
     agent: str | None = None  # a sub-agent tool: the agent each call runs as a child thread
+    timeout: str | None = None  # how long a call may wait for a person, as the spec wrote it
+    timeout_s: int | None = None
+    escalate_on_timeout: bool = False
 
     @property
     def handler_type(self) -> str:
@@ -132,6 +136,11 @@ class AgentIR:
         return tuple(i for i in self.intents if i.summary is not None)
 
     @property
+    def timeouts(self) -> tuple[Intent, ...]:
+        """The tools and humans whose calls wait for a person only until a deadline."""
+        return tuple(i for i in self.intents if i.timeout is not None)
+
+    @property
     def terminals(self) -> tuple[Intent, ...]:
         """Every intent that ends the thread: `terminal = true` tools, then [done]."""
         return tuple(i for i in self.intents if i.kind == "done")
@@ -182,6 +191,7 @@ def _intents(spec: Spec) -> tuple[Intent, ...]:
                 dict(human.params),
                 human_format=human.format,
                 choices=tuple(human.choices or ()),
+                **_deadline(human),
             )
         )
     done = spec.done
@@ -205,7 +215,19 @@ def _tool_intent(name: str, tool: ToolSection, types: dict[str, Any]) -> Intent:
         returns_type=_returns_type(tool.returns, types),
         summary=tool.summary,
         agent=tool.agent,
+        **_deadline(tool),
     )
+
+
+def _deadline(section: ToolSection | HumanSection) -> dict[str, Any]:
+    """The Intent fields of a `timeout` and its `on_timeout`."""
+    if section.timeout is None:
+        return {}
+    return {
+        "timeout": section.timeout,
+        "timeout_s": duration_seconds(section.timeout),
+        "escalate_on_timeout": section.on_timeout == "escalate",
+    }
 
 
 def _returns_type(schema: dict[str, Any] | None, types: dict[str, Any]) -> str:

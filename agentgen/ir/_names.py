@@ -35,8 +35,11 @@ class ModuleNames:
 _EVENTS = _words(
     "ApprovalEvent ErrorEvent EscalationEvent Event HumanResponseEvent ThreadPaused "
     "ThreadResumed ThreadStarted ToolCallEvent ToolResultEvent UserMessageEvent SubAgentEvent"
+    " TimeoutEvent"
 )
 _PEOPLE = _words("Approval HumanResponse UserMessage")
+# An agent with a `timeout` on some call also has the response its deadline gives.
+DEADLINE_PASSED = "DeadlinePassed"
 # An agent with an [input] table also has its typed payload, and the event that starts a
 # thread with one (every other agent binds neither name, but no spec may take them).
 INPUT_CLASS = "AgentInput"
@@ -57,7 +60,7 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
                 "AgentState Event Handlers NextStep Pending StateName Thread ToolContext "
                 "fold launch load_thread reduce resume"
             )
-            | {INPUT_CLASS},
+            | {INPUT_CLASS, DEADLINE_PASSED},
         ),
         "__main__": ModuleNames(
             defines=_words("main"),
@@ -67,18 +70,19 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
                 "compact_error describe_thread launch missing_extra "
                 "load_thread parse_var render_thread resume sys thread_json"
             )
-            | _words("json typed_input"),
+            | _words("json typed_input")
+            | {DEADLINE_PASSED},
             beside_spec=False,
         ),
         "agent": ModuleNames(
-            defines=_words("DEFAULT_HANDLERS launch resume typed_input"),
+            defines=_words("AGENT DEFAULT_HANDLERS launch resume typed_input TIMEOUTS"),
             imports=(_EVENTS - {"ToolResultEvent"})  # results come typed, through RESULT_EVENTS
             | _PEOPLE
             | _words(
                 "AgentState Any Context DepsT HUMAN_ANSWERS Handlers INTENTS "
                 "INTENTS_BY_STATE Literal MAX_CONSECUTIVE_ERRORS MAX_TURNS MODEL Mapping "
                 "Model ModelConfig ModelRequest NEXT_STEP NextStep PromptVars "
-                "RESULT_EVENTS Response ResponseRefused StepError Store Thread "
+                "RESULT_EVENTS Response ResponseRefused ScriptedModel StepError Store Thread "
                 "ToolContext VERSION ValidationError compact_error dataclass "
                 "default_handlers default_store field functools hold_lease json_ready load_thread "
                 "new_id parse_step problem_text reduce render_next_step render_system "
@@ -87,6 +91,7 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
             )
             | _words(f"{INPUT_CLASS} {INPUT_EVENT} check_input")
             | _words("Pending render_summary")
+            | _words(f"{DEADLINE_PASSED} TimeLimit check_deadline schedule_deadline")
             # an agent with sub-agent tools runs child threads of other agents
             | _words(
                 "ChildSettings SubAgentHandlers SubAgentOutcome TypedDict advance_child "
@@ -101,10 +106,10 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
             defines=_EVENTS
             | _PEOPLE
             | _words("EVENT RESULT_EVENTS Response ToolResult")
-            | {INPUT_EVENT},
+            | {INPUT_EVENT, DEADLINE_PASSED},
             imports=_words(
                 "Annotated Any BaseModel ConfigDict Field Literal MAX_ID_CHARS MAX_TEXT_CHARS "
-                "NextStep TypeAdapter"
+                "NextStep TypeAdapter datetime"
             )
             | {INPUT_CLASS},
         ),
@@ -127,9 +132,22 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
                 "Handlers JSONResponse Literal MAX_ID_CHARS MAX_TEXT_CHARS Model PersonResponse "
                 "Request Response Route Starlette Store Thread TypeAdapter VERSION "
                 "ValidationError agentgen_error_response check_auth default_store launch "
-                "load_thread path_thread_id read_json_object resume thread_json"
+                "load_thread path_thread_id queued_work read_json_object resume thread_json "
+                "work_queue"
             )
             | {"ValueRefused"}  # an agent with [input]: neither or both of message and input
+            | {"SubAgentHandlers"},  # an agent with sub-agent tools
+            beside_spec=False,
+        ),
+        "worker": ModuleNames(
+            defines=_words("create_worker queued_work run_worker work_queue"),
+            imports=_PEOPLE
+            | _words(
+                f"AGENT Any Awaitable Callable {DEADLINE_PASSED} Handlers IncompatibleThread "
+                "Model Response logging "
+                "ResponseRefused Store ThreadNotFound Work WorkQueue default_store "
+                "post_callback resume thread_json"
+            )
             | {"SubAgentHandlers"},  # an agent with sub-agent tools
             beside_spec=False,
         ),
@@ -152,7 +170,7 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
             defines=_words("AgentState Pending StateChanges Status Thread"),
             imports=_words(
                 "Any BaseModel ConfigDict Event Field Literal NextStep StateName ToolCallEvent "
-                "TypedDict"
+                "TypedDict datetime"
             ),
         ),
         "threads": ModuleNames(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jinja2
 
-from agentgen.ir import INPUT_CLASS, AgentIR
+from agentgen.ir import DEADLINE_PASSED, INPUT_CLASS, AgentIR
 from agentgen.render._filters import install_filters
 from agentgen.render._models import STATE_FIELDS_CLASS, ModelsCode, build_models
 from agentgen.render._prompts import prompt_vars
@@ -25,6 +25,7 @@ PACKAGE_FILES = (
     "threads.py",
     "agent.py",
     "http.py",
+    "worker.py",
     "__main__.py",
     HANDLERS_FILE,
 )
@@ -137,4 +138,6 @@ def _exports(ir: AgentIR) -> list[str]:
     names.update(intent.class_name for intent in ir.intents)
     if ir.input is not None:
         names.add(INPUT_CLASS)
+    if ir.timeouts:
+        names.add(DEADLINE_PASSED)
     return sorted(names)

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from agentgen.spec.durations import DURATION_PATTERN, check_duration
 from agentgen.spec.names import check_identifier, check_type_name, shaped
 
 FROM_PATTERN = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*\.(result|args\.\S+)$"
@@ -27,6 +28,21 @@ FromRule = Annotated[
     shaped(FROM_PATTERN, '"<tool>.result" or "<tool>.args.<param>"'),
     Field(json_schema_extra={"pattern": FROM_PATTERN}),
 ]
+
+Duration = Annotated[
+    str,
+    AfterValidator(check_duration),
+    Field(json_schema_extra={"pattern": DURATION_PATTERN, "minLength": 1}),
+]
+OnTimeout = Literal["continue", "escalate"]
+_TIMEOUT_TEXT = (
+    'How long the call may wait for a person ("24h", "30m", "1d12h"); then the thread records'
+    " a timeout event."
+)
+_ON_TIMEOUT_TEXT = (
+    'After the timeout: "continue" (the model reads the timeout and picks the next step, the'
+    ' default) or "escalate" (a person is asked to step in).'
+)
 
 Identifier = Annotated[
     str,
@@ -153,6 +169,8 @@ class ToolSection(_Section):
         None,
         description="Run each call as a child thread of this agent (another spec's [agent] name).",
     )
+    timeout: Duration | None = Field(None, description=_TIMEOUT_TEXT)
+    on_timeout: OnTimeout | None = Field(None, description=_ON_TIMEOUT_TEXT)
 
     @field_validator("approval", mode="before")
     @classmethod
@@ -183,6 +201,8 @@ class HumanSection(_Section):
     params: dict[str, JsonSchema] = Field(
         default_factory=dict, description="What the model sends the person: name = JSON Schema."
     )
+    timeout: Duration | None = Field(None, description=_TIMEOUT_TEXT)
+    on_timeout: OnTimeout | None = Field(None, description=_ON_TIMEOUT_TEXT)
 
 
 class DoneSection(_Section):

@@ -1,4 +1,5 @@
-"""Checks of the keys that change what a tool is: `terminal`, `summary`, `agent`, state `system`."""
+"""Checks of the keys that change what a tool is: `terminal`, `summary`, `agent`, `timeout`,
+state `system`."""
 
 from __future__ import annotations
 
@@ -21,8 +22,12 @@ def check_tool_keys(spec: Spec, text: str, positions: PositionMap) -> list[Probl
     for name, tool in spec.tools.items():
         path = ("tools", name)
         problems += _terminal_keys(name, tool, path) + _sub_agent_keys(name, tool, path)
+        problems += _timeout_keys(name, tool, path)
         if tool.summary is not None:
             problems += _summary(name, tool, path, text, positions)
+    for name, human in spec.humans.items():
+        if human.on_timeout is not None and human.timeout is None:
+            problems.append(_on_timeout_alone(("humans", name)))
     for name, state in spec.states.items():
         if state.system is not None:
             where = ("states", name, "system")
@@ -95,3 +100,19 @@ def _sub_agent_keys(name: str, tool: ToolSection, path: Path) -> list[Problem]:
         return []
     message = f"sub-agent tool '{name}' returns what its agent ends with, so it cannot have returns"
     return [Problem(path + ("returns",), "AG036", message, "remove returns", at="key")]
+
+
+def _timeout_keys(name: str, tool: ToolSection, path: Path) -> list[Problem]:
+    """A timeout bounds a wait for a person: a call that never waits has nothing to bound."""
+    if tool.timeout is not None and tool.approval == "never":
+        message = f"tool '{name}' never waits for approval, so it cannot time out"
+        hint = 'add approval = "always" or a { when = "..." }, or remove the timeout'
+        return [Problem(path + ("timeout",), "AG053", message, hint, at="key")]
+    if tool.on_timeout is not None and tool.timeout is None:
+        return [_on_timeout_alone(path)]
+    return []
+
+
+def _on_timeout_alone(path: Path) -> Problem:
+    message = "on_timeout says what happens after the timeout, but there is no timeout"
+    return Problem(path + ("on_timeout",), "AG053", message, 'add timeout = "24h"', at="key")

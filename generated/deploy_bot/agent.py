@@ -17,9 +17,12 @@ from agentgen_runtime import (
     ModelConfig,
     ModelRequest,
     ResponseRefused,
+    ScriptedModel,
     StepError,
     Store,
+    TimeLimit,
     ValueRefused,
+    check_deadline,
     check_json_value,
     check_known_vars,
     compact_error,
@@ -32,6 +35,7 @@ from agentgen_runtime import (
     problem_text,
     resolve_model,
     run_handler,
+    schedule_deadline,
 )
 from pydantic import ValidationError
 from pydantic_core import to_json
@@ -42,6 +46,7 @@ from .events import (
     RESULT_EVENTS,
     Approval,
     ApprovalEvent,
+    DeadlinePassed,
     ErrorEvent,
     EscalationEvent,
     Event,
@@ -51,6 +56,7 @@ from .events import (
     ThreadPaused,
     ThreadResumed,
     ThreadStarted,
+    TimeoutEvent,
     ToolCallEvent,
     UserMessage,
     UserMessageEvent,
@@ -76,6 +82,8 @@ from .tools import (
     Rollback,
 )
 
+AGENT = "deploy_bot"
+"""The agent's name: its logger's, and its queue's in the worker's database."""
 VERSION = "1"
 MAX_TURNS = 30
 MAX_CONSECUTIVE_ERRORS = 2
@@ -91,6 +99,11 @@ MODEL = ModelConfig(
 
 DEFAULT_HANDLERS: Handlers = default_handlers
 """handlers.py; mypy checks it against `Handlers` here (a missing or ill-typed handler fails)."""
+TIMEOUTS: dict[str, TimeLimit] = {
+    "deploy_backend": TimeLimit("4h", 14400),
+    "request_more_information": TimeLimit("1d", 86400, escalate=True),
+}
+"""How long each call may wait for a person; then the thread records a `timeout` event."""
 
 
 async def launch(
@@ -102,8 +115,12 @@ async def launch(
     vars: PromptVars | Mapping[str, Any] | None = None,
     thread_id: str | None = None,
     deps: DepsT | None = None,
+    advance: bool = True,
 ) -> Thread:
-    """Start a thread with the user's message and run it until it needs a person or is done."""
+    """Start a thread with the user's message and run it until it needs a person or is done.
+
+    `advance=False` only records the start: `resume(thread.id, None)` (a worker) takes it from there.
+    """
     if isinstance(vars, PromptVars):
         variables = vars
     else:
@@ -113,12 +130,14 @@ async def launch(
     check_json_value(vars_json, "vars")
     thread = Thread(id=thread_id or new_id("thread_"), events=[], state=AgentState())
     store = store or default_store()
-    run = _Run(thread, resolve_model(model, MODEL), store, handlers, deps)
+    # with advance=False no model is asked: none need be configured where the thread is queued
+    chosen = resolve_model(model, MODEL) if advance else ScriptedModel([])
+    run = _Run(thread, chosen, store, handlers, deps)
     async with hold_lease(store, thread.id):  # ThreadBusy while another worker holds it
         started = ThreadStarted(version=VERSION, vars=vars_json)
         # together or not at all: a thread never holds `thread_started` alone
         await run.record(started, UserMessageEvent(text=message))
-        return await run.loop()
+        return await run.loop() if advance else thread
 
 
 async def resume(
@@ -252,7 +271,15 @@ class _Run:
 
     async def ask(self, step: NextStep, awaiting: Literal["approval", "human"]) -> None:
         """Pause until a person approves the call or answers the question."""
-        await self.record(ToolCallEvent(call_id=new_id("call_"), call=step, awaiting=awaiting))
+        limit = TIMEOUTS.get(step.intent)
+        deadline = limit.deadline() if limit is not None else None
+        call = ToolCallEvent(
+            call_id=new_id("call_"), call=step, awaiting=awaiting, deadline=deadline
+        )
+        if deadline is not None:
+            # queued before the pause is stored: a stored pause never waits for a deadline no one keeps
+            await schedule_deadline(self.store, AGENT, self.thread.id, call.call_id, deadline)
+        await self.record(call)
 
     async def run_tool(self, step: NextStep) -> None:
         """Record the call as started, then run its handler."""
@@ -357,12 +384,28 @@ class _Run:
                 _check_call_id(response.call_id, pending.call_id)
                 _check_answer(pending, response.text)
                 await self.record(HumanResponseEvent(call_id=response.call_id, text=response.text))
+            case DeadlinePassed() if pending is not None and pending.deadline is not None:
+                _check_call_id(response.call_id, pending.call_id)
+                check_deadline(pending.deadline)  # DeadlineNotReached: a worker tries again soon
+                await self.time_out(pending)
             case UserMessage() if status in ("done", "paused"):
                 await self.record(UserMessageEvent(text=response.text))
-            case None if status in ("paused", "running"):
+            case None if status == "paused":
                 await self.record(ThreadResumed())
+            case None if status == "running":
+                pass  # launched with advance=False, or stopped by an outage: carry on from here
             case _:
                 raise ResponseRefused(_refusal(response, status))
+
+    async def time_out(self, pending: Pending) -> None:
+        """No one answered in time: the model hears it, or (`on_timeout = "escalate"`) a person does."""
+        limit = TIMEOUTS[pending.intent]
+        timeout = TimeoutEvent(call_id=pending.call_id, intent=pending.intent, after=limit.after)
+        if not limit.escalate:
+            await self.record(timeout)
+            return
+        reason = f"no one answered '{pending.intent}' ({pending.call_id}) within {limit.after}; please advise"
+        await self.record(timeout, EscalationEvent(call_id=pending.call_id, reason=reason))
 
 
 def _check_call_id(given: str, pending: str) -> None:

@@ -21,6 +21,7 @@ from .events import (
     ThreadPaused,
     ThreadResumed,
     ThreadStarted,
+    TimeoutEvent,
     ToolCallEvent,
     ToolResultEvent,
     UserMessageEvent,
@@ -53,6 +54,10 @@ def render_event(event: Event) -> str | None:
             return _block("human_response", {"text": event.text})
         case EscalationEvent():
             return _block("escalation", {"reason": event.reason})
+        case TimeoutEvent():
+            return _block(
+                "timeout", {"intent": event.intent, "message": f"no answer within {event.after}"}
+            )
         case ThreadStarted() | ThreadPaused() | ThreadResumed():
             return None
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,6 +23,8 @@ class Pending(BaseModel):
     call_id: str
     args: dict[str, Any]
     summary: str | None = None
+    deadline: datetime | None = None
+    """When the call times out unless a person answers it first."""
     thread_id: str | None = None
     """Set when the call waits in a sub-agent's child thread: that thread's id."""
     call: NextStep | None = Field(default=None, exclude=True)

@@ -11,7 +11,17 @@ from typing import TYPE_CHECKING, Any
 from ._anthropic import AnthropicModel
 from ._base import AgentgenError, ConfigurationError
 from ._calls import run_handler, takes_context
+from ._deadlines import DeadlineNotReached, TimeLimit, check_deadline
 from ._describe import describe_thread, parse_var
+from ._engine import (
+    EngineUnavailable,
+    Work,
+    WorkQueue,
+    deadline_work,
+    heartbeat_s,
+    postgres_dsn,
+    schedule_deadline,
+)
 from ._errors import compact_error, problem_text
 from ._extras import MissingExtra, missing_extra
 from ._fallback import FallbackModel
@@ -74,6 +84,7 @@ if TYPE_CHECKING:
         callback_hosts,
         check_callback_url,
         deliver,
+        post_callback,
         signature,
     )
     from ._http import (
@@ -82,7 +93,6 @@ if TYPE_CHECKING:
         check_auth,
         json_error,
         path_thread_id,
-        post_callback,
         read_json_object,
     )
 
@@ -94,13 +104,13 @@ _LAZY = {
     "callback_hosts": "._callbacks",
     "check_callback_url": "._callbacks",
     "deliver": "._callbacks",
+    "post_callback": "._callbacks",
     "signature": "._callbacks",
     "HttpError": "._http",
     "agentgen_error_response": "._http",
     "check_auth": "._http",
     "json_error": "._http",
     "path_thread_id": "._http",
-    "post_callback": "._http",
     "read_json_object": "._http",
 }
 
@@ -130,6 +140,8 @@ __all__ = [
     "CallbackUrl",
     "ChildSettings",
     "ConfigurationError",
+    "DeadlineNotReached",
+    "EngineUnavailable",
     "FallbackModel",
     "HandlerNotImplemented",
     "HttpError",
@@ -158,7 +170,10 @@ __all__ = [
     "ThreadBusy",
     "ThreadConflict",
     "ThreadNotFound",
+    "TimeLimit",
     "ValueRefused",
+    "Work",
+    "WorkQueue",
     "advance_child",
     "agentgen_error_response",
     "args_schema",
@@ -166,16 +181,19 @@ __all__ = [
     "callback_hosts",
     "check_auth",
     "check_callback_url",
+    "check_deadline",
     "check_input",
     "check_json_value",
     "check_known_vars",
     "child_thread_id",
     "compact_error",
+    "deadline_work",
     "default_store",
     "deliver",
     "describe_thread",
     "escape_tags",
     "event_json",
+    "heartbeat_s",
     "hold_lease",
     "intent_spec",
     "json_error",
@@ -187,10 +205,12 @@ __all__ = [
     "parse_var",
     "path_thread_id",
     "post_callback",
+    "postgres_dsn",
     "problem_text",
     "read_json_object",
     "resolve_model",
     "run_handler",
+    "schedule_deadline",
     "signature",
     "store_from_url",
     "sub_agent_stopped",

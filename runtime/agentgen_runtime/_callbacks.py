@@ -147,3 +147,10 @@ class CallbackSender:
         del app
         yield
         await self.drain()
+
+
+async def post_callback(url: str | None, payload: dict[str, Any]) -> None:
+    """POST the thread to `url` (else AGENTGEN_CALLBACK_URL) and wait: retried, signed, logged."""
+    target = url or os.environ.get("AGENTGEN_CALLBACK_URL")
+    if target:
+        await deliver(target, *callback_request(payload))

@@ -41,7 +41,8 @@ def parse_var(text: str) -> tuple[str, Any]:
 def _pending_call(pending: dict[str, Any], verb: str) -> list[str]:
     head = f"  {pending['intent']} {verb} (call {pending['call_id']}):"
     summary = [f"    {line}" for line in (pending.get("summary") or "").splitlines()]
-    return [head, *summary, *_indented(pending.get("args") or {}, "    ")]
+    due = [f"    times out at {pending['deadline']}"] if pending.get("deadline") else []
+    return [head, *summary, *_indented(pending.get("args") or {}, "    "), *due]
 
 
 def _final_args(thread: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ EXTRAS = {
     "starlette": "http",
     "uvicorn": "http",
     "httpx": "http",
+    "procrastinate": "worker",
 }
 
 

@@ -13,7 +13,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from ._base import AgentgenError
-from ._callbacks import callback_request, deliver
 from ._limits import (
     MAX_ID_CHARS,
     MAX_INTEGER,
@@ -122,10 +121,3 @@ def _json_float(text: str) -> float:
 
 def _nan(text: str) -> float:
     raise HttpError(400, f"request body is not JSON: {text} is not a JSON value")
-
-
-async def post_callback(url: str | None, payload: dict[str, Any]) -> None:
-    """POST the thread to `url` (else AGENTGEN_CALLBACK_URL) and wait: retried, signed, logged."""
-    target = url or os.environ.get("AGENTGEN_CALLBACK_URL")
-    if target:
-        await deliver(target, *callback_request(payload))

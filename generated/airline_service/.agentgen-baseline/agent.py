@@ -17,6 +17,7 @@ from agentgen_runtime import (
     ModelConfig,
     ModelRequest,
     ResponseRefused,
+    ScriptedModel,
     StepError,
     Store,
     ValueRefused,
@@ -74,6 +75,8 @@ from .tools import (
     UpdateSeat,
 )
 
+AGENT = "airline_service"
+"""The agent's name: its logger's, and its queue's in the worker's database."""
 VERSION = "1"
 MAX_TURNS = 10
 MAX_CONSECUTIVE_ERRORS = 3
@@ -100,8 +103,12 @@ async def launch(
     vars: PromptVars | Mapping[str, Any] | None = None,
     thread_id: str | None = None,
     deps: DepsT | None = None,
+    advance: bool = True,
 ) -> Thread:
-    """Start a thread with the user's message and run it until it needs a person or is done."""
+    """Start a thread with the user's message and run it until it needs a person or is done.
+
+    `advance=False` only records the start: `resume(thread.id, None)` (a worker) takes it from there.
+    """
     if isinstance(vars, PromptVars):
         variables = vars
     else:
@@ -111,12 +118,14 @@ async def launch(
     check_json_value(vars_json, "vars")
     thread = Thread(id=thread_id or new_id("thread_"), events=[], state=AgentState())
     store = store or default_store()
-    run = _Run(thread, resolve_model(model, MODEL), store, handlers, deps)
+    # with advance=False no model is asked: none need be configured where the thread is queued
+    chosen = resolve_model(model, MODEL) if advance else ScriptedModel([])
+    run = _Run(thread, chosen, store, handlers, deps)
     async with hold_lease(store, thread.id):  # ThreadBusy while another worker holds it
         started = ThreadStarted(version=VERSION, vars=vars_json)
         # together or not at all: a thread never holds `thread_started` alone
         await run.record(started, UserMessageEvent(text=message))
-        return await run.loop()
+        return await run.loop() if advance else thread
 
 
 async def resume(
@@ -342,8 +351,10 @@ class _Run:
                 await self.record(HumanResponseEvent(call_id=response.call_id, text=response.text))
             case UserMessage() if status in ("done", "paused"):
                 await self.record(UserMessageEvent(text=response.text))
-            case None if status in ("paused", "running"):
+            case None if status == "paused":
                 await self.record(ThreadResumed())
+            case None if status == "running":
+                pass  # launched with advance=False, or stopped by an outage: carry on from here
             case _:
                 raise ResponseRefused(_refusal(response, status))
 

@@ -5,6 +5,7 @@
     python -m <package> resume THREAD_ID [--approve [--set param=value ...] | --deny COMMENT | ...]
     python -m <package> show THREAD_ID
     python -m <package> serve [--host 127.0.0.1] [--port 8000]
+    python -m <package> worker [--concurrency 10]
 
 Threads live in the store named by AGENTGEN_STORE (default: SQLite at .agentgen/threads.db).
 """
@@ -33,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--set changes the call being approved: use it with --approve")
     if arguments.command == "serve":
         return _serve(arguments.host, arguments.port)
+    if arguments.command == "worker":
+        return _work(arguments.concurrency)
     try:
         thread = asyncio.run(_run(arguments))
     except AgentgenError as error:
@@ -73,6 +76,12 @@ def _response(arguments: argparse.Namespace, thread: Thread) -> Response:
     return None
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number above 0, not {text!r}")
+    return int(text)
+
+
 def _assignment(text: str) -> tuple[str, object]:
     try:
         return parse_var(text)
@@ -87,6 +96,17 @@ def _serve(host: str, port: int) -> int:
         print(f"error: {missing_extra(error)}", file=sys.stderr)
         return 1
     uvicorn.run(f"{__package__}.http:app", host=host, port=port)
+    return 0
+
+
+def _work(concurrency: int) -> int:
+    from .worker import run_worker  # here: only `worker` needs the callbacks' httpx
+
+    try:
+        asyncio.run(run_worker(concurrency=concurrency))
+    except AgentgenError as error:  # no PostgreSQL store, no worker extra: one line
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -123,6 +143,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the HTTP API with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    work = commands.add_parser("worker", help='advance the threads queued with "wait": false')
+    work.add_argument("--concurrency", type=_positive, default=10, help="jobs at a time")
     return parser
 
 

@@ -5,6 +5,7 @@
     python -m <package> resume THREAD_ID [--approve [--set param=value ...] | --deny COMMENT | ...]
     python -m <package> show THREAD_ID
     python -m <package> serve [--host 127.0.0.1] [--port 8000]
+    python -m <package> worker [--concurrency 10]
 
 Threads live in the store named by AGENTGEN_STORE (default: SQLite at .agentgen/threads.db).
 """
@@ -20,7 +21,7 @@ from pydantic import ValidationError
 
 from .agent import VERSION, launch, resume
 from .context import render_thread
-from .events import Approval, HumanResponse, Response, UserMessage
+from .events import Approval, DeadlinePassed, HumanResponse, Response, UserMessage
 from .state import Thread
 from .threads import load_thread, thread_json
 
@@ -33,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--set changes the call being approved: use it with --approve")
     if arguments.command == "serve":
         return _serve(arguments.host, arguments.port)
+    if arguments.command == "worker":
+        return _work(arguments.concurrency)
     try:
         thread = asyncio.run(_run(arguments))
     except AgentgenError as error:
@@ -70,7 +73,15 @@ def _response(arguments: argparse.Namespace, thread: Thread) -> Response:
         return HumanResponse(call_id=call_id, text=arguments.answer)
     if arguments.message is not None:
         return UserMessage(text=arguments.message)
+    if arguments.deadline_passed:
+        return DeadlinePassed(call_id=call_id)
     return None
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number above 0, not {text!r}")
+    return int(text)
 
 
 def _assignment(text: str) -> tuple[str, object]:
@@ -87,6 +98,17 @@ def _serve(host: str, port: int) -> int:
         print(f"error: {missing_extra(error)}", file=sys.stderr)
         return 1
     uvicorn.run(f"{__package__}.http:app", host=host, port=port)
+    return 0
+
+
+def _work(concurrency: int) -> int:
+    from .worker import run_worker  # here: only `worker` needs the callbacks' httpx
+
+    try:
+        asyncio.run(run_worker(concurrency=concurrency))
+    except AgentgenError as error:  # no PostgreSQL store, no worker extra: one line
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -111,6 +133,11 @@ def _parser() -> argparse.ArgumentParser:
     choice.add_argument("--deny", metavar="COMMENT", help="deny the pending call, saying why")
     choice.add_argument("--answer", metavar="TEXT", help="answer the pending question")
     choice.add_argument("--message", metavar="TEXT", help="more work for a finished thread")
+    choice.add_argument(
+        "--deadline-passed",
+        action="store_true",
+        help="time out the pending call (refused before its deadline)",
+    )
     more.add_argument(
         "--set",
         action="append",
@@ -123,6 +150,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the HTTP API with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    work = commands.add_parser("worker", help='advance the threads queued with "wait": false')
+    work.add_argument("--concurrency", type=_positive, default=10, help="jobs at a time")
     return parser
 
 

@@ -6,6 +6,7 @@ Everything else (status, pending call, business state) is derived from these eve
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from agentgen_runtime import MAX_ID_CHARS, MAX_TEXT_CHARS
@@ -42,6 +43,8 @@ class ToolCallEvent(_Event):
     awaiting: Literal["approval", "human"] | None = None
     summary: str | None = None
     """What the person asked to approve read: the tool's `summary`, rendered for this call."""
+    deadline: datetime | None = None
+    """When a person's answer is due (the spec's `timeout`); after it, the call times out."""
 
 
 class ToolResultEvent(_Event):
@@ -164,6 +167,16 @@ class EscalationEvent(_Event):
     reason: str
 
 
+class TimeoutEvent(_Event):
+    """No person answered the pending call by its deadline."""
+
+    type: Literal["timeout"] = "timeout"
+    call_id: str
+    intent: str
+    after: str
+    """The spec's `timeout`, such as "24h"."""
+
+
 class ThreadPaused(_Event):
     """The agent used its turns for this run; `resume(thread_id, None)` continues it."""
 
@@ -186,6 +199,7 @@ Event = Annotated[
     | ApprovalEvent
     | HumanResponseEvent
     | EscalationEvent
+    | TimeoutEvent
     | ThreadPaused
     | ThreadResumed,
     Field(discriminator="type"),
@@ -225,5 +239,13 @@ class UserMessage(BaseModel):
     text: str = Field(max_length=MAX_TEXT_CHARS)
 
 
-Response = Approval | HumanResponse | UserMessage | None
+class DeadlinePassed(BaseModel):
+    """The clock's answer: the pending call's deadline passed with no word from a person."""
+
+    model_config = ConfigDict(strict=True)
+
+    call_id: str = Field(max_length=MAX_ID_CHARS)
+
+
+Response = Approval | HumanResponse | UserMessage | DeadlinePassed | None
 """What `resume` accepts: `None` continues a paused thread."""

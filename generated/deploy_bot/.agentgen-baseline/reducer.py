@@ -18,6 +18,7 @@ from .events import (
     ThreadPaused,
     ThreadResumed,
     ThreadStarted,
+    TimeoutEvent,
     ToolCallEvent,
     ToolResultEvent,
     UserMessageEvent,
@@ -50,6 +51,8 @@ def reduce(state: AgentState, event: Event) -> AgentState:
             return _on_approval(state, event)
         case HumanResponseEvent():
             return _update(state, status="running", pending=None, turns=0, consecutive_errors=0)
+        case TimeoutEvent():  # the model reads it next, or an escalation follows
+            return _update(state, status="running", pending=None, turns=0)
         case EscalationEvent():
             pending = Pending(
                 intent="escalation", call_id=event.call_id, args={"reason": event.reason}
@@ -89,6 +92,7 @@ def _on_call(state: AgentState, event: ToolCallEvent) -> AgentState:
         call_id=event.call_id,
         args=args,
         summary=event.summary,
+        deadline=event.deadline,
         call=event.call,
     )
     return _update(state, status=status, pending=pending, in_progress=None, turns=turns)

@@ -13,6 +13,10 @@ that off. Bodies are checked strictly (`"approved": "yes"` is a 422). When a thr
 person, its JSON is POSTed, after the response and retried, to the request's `callback_url` (only
 to a host in AGENTGEN_CALLBACK_HOSTS) or to AGENTGEN_CALLBACK_URL. Serve with
 `python -m <package> serve`, or any ASGI server.
+
+A body with `"wait": false` is queued instead of run: the answer is 202 with the thread as it
+stands, and a worker (`python -m <package> worker`, see worker.py) advances it. That needs a
+PostgreSQL store; responses queued while a worker is busy with the thread wait their turn.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from .events import Response as PersonResponse
 from .handler_types import Handlers
 from .state import Thread
 from .threads import load_thread, thread_json
+from .worker import queued_work, work_queue
 
 
 class LaunchBody(BaseModel):
@@ -55,12 +60,15 @@ class LaunchBody(BaseModel):
     message: str = Field(max_length=MAX_TEXT_CHARS)
     vars: dict[str, Any] = {}
     callback_url: CallbackUrl | None = None
+    wait: bool = True
+    """False: answer 202 at once and let a worker run the thread."""
 
 
 class _ResponseBody(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     callback_url: CallbackUrl | None = None
+    wait: bool = True
 
 
 class ApprovalBody(_ResponseBody):
@@ -129,6 +137,13 @@ def create_app(
     async def create_thread(request: Request) -> Response:
         check_auth(request)
         body = LaunchBody.model_validate(await read_json_object(request))
+        if not body.wait:  # recorded here, run by a worker
+            queue = work_queue(the_store())
+            thread = await launch(
+                body.message, model=model, store=the_store(), vars=body.vars, advance=False
+            )
+            await queue.enqueue(queued_work(thread.id, None, body.callback_url))
+            return JSONResponse(thread_json(thread), status_code=202)
         thread = await launch(
             body.message,
             model=model,
@@ -148,6 +163,11 @@ def create_app(
         check_auth(request)
         thread_id = path_thread_id(request)
         body = _RESPONSE_BODY.validate_python(await read_json_object(request))
+        if not body.wait:  # checked when its turn comes, after the thread's earlier work
+            queue = work_queue(the_store())
+            thread = await load_thread(thread_id, the_store(), VERSION)
+            await queue.enqueue(queued_work(thread_id, person_response(body), body.callback_url))
+            return JSONResponse(thread_json(thread), status_code=202)
         thread = await resume(
             thread_id,
             person_response(body),
