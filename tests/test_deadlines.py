@@ -22,9 +22,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from click.testing import CliRunner
 
-from agentgen.cli import main
 from agentgen.runtime import (
     DeadlineNotReached,
     MemoryStore,
@@ -34,6 +32,7 @@ from agentgen.runtime import (
 )
 from tests.fake_llm import FakeLLM, tool_call
 from tests.fake_llm import serving as serving_llm
+from tests.packages import generate_package, import_package
 from tests.postgres_db import fresh_schema
 from tests.strict_mypy import mypy_errors
 
@@ -52,19 +51,12 @@ BUDGET_S = 60.0
 @pytest.fixture(scope="module")
 def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The publish_gate package, generated into a folder of its own."""
-    folder = tmp_path_factory.mktemp("deadlines")
-    result = CliRunner().invoke(main, ["generate", str(SPEC), "--out", str(folder)])
-    assert result.exit_code == 0, result.output
-    return folder
+    return generate_package(SPEC, tmp_path_factory.mktemp("deadlines"))
 
 
 @pytest.fixture(scope="module")
 def agent(out: Path) -> ModuleType:
-    sys.path.insert(0, str(out))
-    try:
-        return importlib.import_module(AGENT)
-    finally:
-        sys.path.remove(str(out))
+    return import_package(out, AGENT)
 
 
 class Handlers:

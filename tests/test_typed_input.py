@@ -15,15 +15,14 @@ from typing import Any
 
 import httpx
 import pytest
-from click.testing import CliRunner
 
-from agentgen.cli import main
 from agentgen.ir._names import input_tag
 from agentgen.runtime import MemoryStore, ScriptedModel, SqliteStore, ValueRefused
 from agentgen.validate import validate_file
 from tests.asgi_server import serving
 from tests.fake_llm import FakeLLM, tool_call
 from tests.fake_llm import serving as serving_llm
+from tests.packages import generate_package, import_package
 from tests.strict_mypy import mypy_errors
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,20 +54,13 @@ REFUSED = [*REFUSED_OBJECTS, (["C1", "U1", "hi"], "invalid input: Input should b
 @pytest.fixture(scope="module")
 def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The slack_responder package, generated into a folder of its own."""
-    folder = tmp_path_factory.mktemp("typed_input")
-    result = CliRunner().invoke(main, ["generate", str(SPEC), "--out", str(folder)])
-    assert result.exit_code == 0, result.output
-    return folder
+    return generate_package(SPEC, tmp_path_factory.mktemp("typed_input"))
 
 
 @pytest.fixture(scope="module")
 def agent(out: Path) -> ModuleType:
     """The generated package, imported under its own name."""
-    sys.path.insert(0, str(out))
-    try:
-        return importlib.import_module(AGENT)
-    finally:
-        sys.path.remove(str(out))
+    return import_package(out, AGENT)
 
 
 def _launch(agent: ModuleType, message: object, store: Any, *steps: dict[str, Any]) -> Any:
