@@ -10,7 +10,17 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `bench` importable from the repository
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import concurrency, engines, http_load, machine, ours, report, sqlite_durable, suite
+from bench import (
+    cold_start,
+    concurrency,
+    engines,
+    http_load,
+    machine,
+    ours,
+    report,
+    sqlite_durable,
+    suite,
+)
 from bench.stats import Row
 
 
@@ -58,6 +68,8 @@ def run(config: suite.Config, workdir: Path) -> list[Row]:
     if "postgres" in config.sections:
         rows += concurrency.rows(config.repeats, agent)
         rows += http_load.rows(config.repeats, workdir / "pkgs")  # where generate_agent put it
+    if "coldstart" in config.sections:
+        rows += cold_start.rows(config.repeats, workdir)
     if "engines" in config.sections:
         rows += engines.rows(config.repeats, workdir)
     if "storage" in config.sections:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import concurrency, http_load, sqlite_durable
+from . import cold_start, concurrency, http_load, sqlite_durable
 from .stats import Row, fmt, table
 from .suite import DURABLE, GENERATE
 
@@ -73,5 +73,6 @@ def render(machine: str, rows: list[Row], sizes: tuple[int, ...], counts: tuple[
             "Targets (issue 14, SQLite):\n" + "\n".join(sqlite_durable.targets(rows)),
             "Targets (issue 14, PostgreSQL):\n"
             + "\n".join(concurrency.targets(rows) + http_load.targets(rows)),
+            "Targets (issue 14, cold start):\n" + "\n".join(cold_start.targets(rows)),
         ]
     )

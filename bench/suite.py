@@ -25,7 +25,16 @@ PEERS = {
 }
 
 
-SECTIONS = ("steps", "sqlite", "postgres", "engines", "storage", "context", "generation")
+SECTIONS = (
+    "steps",
+    "sqlite",
+    "postgres",
+    "coldstart",
+    "engines",
+    "storage",
+    "context",
+    "generation",
+)
 
 
 @dataclass

@@ -6,11 +6,16 @@ The template text is right here: edit it like any other code. Templates are Jinj
 
 from __future__ import annotations
 
-import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+import functools
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, ConfigDict
 
 from .tools import NextStep, StateName
+
+if TYPE_CHECKING:
+    import jinja2
+
 
 SYSTEM = (
     "You are a helpful assistant that can help with software deployment tasks.\n"
@@ -96,36 +101,43 @@ class PromptVars(BaseModel):
     model_config = ConfigDict(extra="forbid")  # an unknown var is refused, never dropped
 
 
-# Jinja's sandbox: a template cannot reach Python's internals (`''.__class__`, `os`) nor
-# change the values it is given; it raises jinja2.exceptions.SecurityError instead.
-_jinja = ImmutableSandboxedEnvironment(
-    undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
-)
-_system = _jinja.from_string(SYSTEM)
-_next_step = _jinja.from_string(NEXT_STEP)
-_summaries = {intent: _jinja.from_string(text) for intent, text in SUMMARIES.items()}
+@functools.cache
+def _compiled(text: str) -> jinja2.Template:
+    """`text` compiled once, in Jinja's sandbox: a template cannot reach Python's internals
+    (`''.__class__`, `os`) nor change the values it is given (jinja2's SecurityError instead).
+
+    Jinja2 is imported on first use: reading a thread (`show`, `GET /threads/{id}`) needs none.
+    """
+    import jinja2.sandbox
+
+    sandbox = jinja2.sandbox.ImmutableSandboxedEnvironment(
+        undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
+    )
+    return sandbox.from_string(text)
 
 
 def render_system(state: None) -> str:
     """The system prompt: the current state's own, else SYSTEM."""
-    template = _system
+    template = _compiled(SYSTEM)
     return template.render()
 
 
 def render_next_step(thread: str, state: None) -> str:
     """The prompt asking for the next step: the thread, then what the current state asks."""
-    prompt = _next_step.render({"thread": thread})
+    prompt = _compiled(NEXT_STEP).render({"thread": thread})
     instructions = STATE_INSTRUCTIONS.get(state) if state is not None else None
     return f"{prompt}\n\n{instructions}" if instructions else prompt
 
 
 def render_summary(call: NextStep) -> str | None:
     """What the person asked to approve `call` reads; None when its tool has no summary."""
-    template = _summaries.get(call.intent)
-    if template is None:
+    import jinja2
+
+    text = SUMMARIES.get(call.intent)
+    if text is None:
         return None
     args = call.model_dump(mode="json", by_alias=True, exclude={"intent"})
     try:
-        return template.render({"call": args})
+        return _compiled(text).render({"call": args})
     except jinja2.TemplateError as error:  # an arg it names is missing: the args still show
         return f"{call.intent}: the summary could not be rendered ({error})"

@@ -6,11 +6,16 @@ The template text is right here: edit it like any other code. Templates are Jinj
 
 from __future__ import annotations
 
-import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+import functools
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, ConfigDict
 
 from .tools import StateName
+
+if TYPE_CHECKING:
+    import jinja2
+
 
 SYSTEM = "You are a helpful assistant that can help with tasks."
 
@@ -28,23 +33,29 @@ class PromptVars(BaseModel):
     model_config = ConfigDict(extra="forbid")  # an unknown var is refused, never dropped
 
 
-# Jinja's sandbox: a template cannot reach Python's internals (`''.__class__`, `os`) nor
-# change the values it is given; it raises jinja2.exceptions.SecurityError instead.
-_jinja = ImmutableSandboxedEnvironment(
-    undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
-)
-_system = _jinja.from_string(SYSTEM)
-_next_step = _jinja.from_string(NEXT_STEP)
+@functools.cache
+def _compiled(text: str) -> jinja2.Template:
+    """`text` compiled once, in Jinja's sandbox: a template cannot reach Python's internals
+    (`''.__class__`, `os`) nor change the values it is given (jinja2's SecurityError instead).
+
+    Jinja2 is imported on first use: reading a thread (`show`, `GET /threads/{id}`) needs none.
+    """
+    import jinja2.sandbox
+
+    sandbox = jinja2.sandbox.ImmutableSandboxedEnvironment(
+        undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
+    )
+    return sandbox.from_string(text)
 
 
 def render_system(state: None) -> str:
     """The system prompt: the current state's own, else SYSTEM."""
-    template = _system
+    template = _compiled(SYSTEM)
     return template.render()
 
 
 def render_next_step(thread: str, state: None) -> str:
     """The prompt asking for the next step: the thread, then what the current state asks."""
-    prompt = _next_step.render({"thread": thread})
+    prompt = _compiled(NEXT_STEP).render({"thread": thread})
     instructions = STATE_INSTRUCTIONS.get(state) if state is not None else None
     return f"{prompt}\n\n{instructions}" if instructions else prompt
