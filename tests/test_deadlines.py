@@ -29,6 +29,7 @@ from agentgen.runtime import (
     PostgresStore,
     ResponseRefused,
     ScriptedModel,
+    StoreUnavailable,
 )
 from tests.fake_llm import FakeLLM, tool_call
 from tests.fake_llm import serving as serving_llm
@@ -277,3 +278,15 @@ def test_a_worker_keeps_the_deadlines_of_paused_threads_on_postgres(
     assert f"job for thread {answered.id} dropped: DeadlinePassed cannot be accepted" in (
         log.read_text()
     )
+
+
+def test_a_deadline_that_cannot_be_queued_stores_no_pause(agent: ModuleType, url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as connection:  # a queue table that is not one
+        connection.execute("CREATE TABLE procrastinate_jobs (id integer)")
+    store = PostgresStore(url)
+    model = ScriptedModel([PUBLISH])
+    shown = r"^store 'postgresql://postgres@[^']+' cannot be given the call's deadline: \S"
+    with pytest.raises(StoreUnavailable, match=shown):
+        asyncio.run(agent.launch("publish v1.2.0", model=model, store=store, thread_id="t1"))
+    # the thread stopped before its pause: resuming it asks the model for the step again
+    assert stored_types(agent, store, "t1") == ["thread_started", "user_message"]

@@ -16,17 +16,20 @@ A pause with a deadline queues one more job, due at the deadline and outside the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ._base import AgentgenError, ConfigurationError
 from ._deadlines import DeadlineNotReached
+from ._errors import one_line
 from ._extras import missing_extra
+from ._postgres import without_password
 from ._provider import ModelUnavailable
 from ._stores import Store, StoreUnavailable, ThreadBusy
 
@@ -102,10 +105,26 @@ async def schedule_deadline(
     module = _procrastinate()
     # a connection of its own, closed at once: a CLI run or a test's event loop ends right after
     app = module.App(connector=module.PsycopgConnector(conninfo=dsn, min_size=1, max_size=1))
-    async with app.open_async():
-        await _create_schema(app, dsn)
-        deferrer = app.configure_task(ADVANCE_TASK, queue=agent, schedule_at=deadline)
-        await deferrer.defer_async(work=deadline_work(thread_id, call_id))
+    with _queue_errors(dsn, "given the call's deadline"):
+        async with app.open_async():
+            await _create_schema(app, dsn)
+            deferrer = app.configure_task(ADVANCE_TASK, queue=agent, schedule_at=deadline)
+            await deferrer.defer_async(work=deadline_work(thread_id, call_id))
+
+
+@contextlib.contextmanager
+def _queue_errors(dsn: str, action: str) -> Iterator[None]:
+    """The queue's failures (its database down, its tables broken) as StoreUnavailable (503)."""
+    try:
+        yield
+    except AgentgenError:
+        raise
+    except Exception as error:  # procrastinate's and psycopg's own errors: one line of them
+        root: BaseException = error
+        while root.__cause__ is not None:  # procrastinate says "Database error." over psycopg's
+            root = root.__cause__
+        cause = one_line(str(root) or type(root).__name__, 500)
+        raise StoreUnavailable(without_password(dsn), action, cause) from error
 
 
 class WorkQueue:
@@ -131,9 +150,10 @@ class WorkQueue:
 
     async def enqueue(self, work: Work) -> int:
         """Queue work on the thread behind the thread's earlier jobs; the job's id."""
-        app = await self._app()
-        deferrer = app.configure_task(ADVANCE_TASK, queue=self.agent, lock=work["thread_id"])
-        return await deferrer.defer_async(work=work)
+        with _queue_errors(self.dsn, "given queued work"):
+            app = await self._app()
+            deferrer = app.configure_task(ADVANCE_TASK, queue=self.agent, lock=work["thread_id"])
+            return await deferrer.defer_async(work=work)
 
     async def run(self, advance: Advance, *, concurrency: int) -> None:
         """Run jobs until stopped (SIGINT/SIGTERM), `concurrency` at a time."""
