@@ -45,6 +45,9 @@ OUTCOMES = {
     "resume ok",
     "resume ThreadBusy",
     "resume ResponseRefused",  # the thread moved on between the worker's look and its resume
+    # the launch that won the lease has not stored the thread's first events yet (a slow
+    # machine: the losers' launches got ThreadBusy and their first look found no thread)
+    "resume ThreadNotFound",
 }
 
 
