@@ -290,3 +290,42 @@ def test_a_deadline_that_cannot_be_queued_stores_no_pause(agent: ModuleType, url
         asyncio.run(agent.launch("publish v1.2.0", model=model, store=store, thread_id="t1"))
     # the thread stopped before its pause: resuming it asks the model for the step again
     assert stored_types(agent, store, "t1") == ["thread_started", "user_message"]
+
+
+def test_a_response_queued_before_the_deadline_wins_over_it(
+    agent: ModuleType, out: Path, url: str, tmp_path: Path
+) -> None:
+    store = PostgresStore(url)
+    thread = launch(agent, store, PUBLISH)
+    approval = agent.Approval(call_id=thread.pending.call_id, approved=True)
+    worker_module = importlib.import_module(f"{AGENT}.worker")
+
+    async def queue_the_approval() -> None:  # what POST /responses with "wait": false does
+        queue = worker_module.work_queue(store)
+        await queue.enqueue(worker_module.queued_work(thread.id, approval))
+
+    asyncio.run(queue_the_approval())
+    past(thread.pending.deadline)  # no worker ran in time: both jobs are due when one starts
+    with serving_llm() as llm:
+        llm.script(tool_call("done_for_now", {"message": "published v1.2.0"}))
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(out), str(ROOT)]),
+            "AGENTGEN_BASE_URL": llm.openai_url,
+            "OPENAI_API_KEY": "loopback",
+            "AGENTGEN_STORE": url,
+        }
+        worker = subprocess.Popen(
+            [sys.executable, "-m", AGENT, "worker", "--concurrency", "1"],
+            cwd=out,
+            env=env,
+            stderr=(tmp_path / "worker.log").open("wb"),
+        )
+        try:
+            wait_for(lambda: jobs_left(url) == 0, "the approval and the deadline's job")
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=30)
+    types = stored_types(agent, store, thread.id)
+    assert "approval" in types and "timeout" not in types, types
+    assert types[-1] == "tool_call"  # done_for_now, after the approved call ran

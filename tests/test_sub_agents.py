@@ -443,3 +443,15 @@ def test_an_agent_running_itself_is_a_cycle(tmp_path: Path) -> None:
     own = SPA_DESK + '\n[tools.again]\ndescription = "Again."\nagent = "spa_desk"\n'
     shown = _validate(tmp_path, {"spa": own})
     assert "error[AG037]: sub-agents call each other in a cycle: spa_desk -> spa_desk\n" in shown
+
+
+def test_a_sub_agent_with_timeouts_is_refused_where_it_is_used(tmp_path: Path) -> None:
+    manager = '[humans.ask_manager]\ndescription = "Ask the manager."\ntimeout = "1h"\n'
+    timed = f"{HOTEL_DESK}\n{manager}"
+    shown = _validate(tmp_path, {"concierge": CONCIERGE, "hotel_desk": timed, "spa": SPA_DESK})
+    assert shown == (
+        "specs/concierge.toml:10:9: error[AG053]: agent 'hotel_desk' has a timeout on "
+        "'ask_manager', which a sub-agent's thread cannot keep yet (its parent would not hear "
+        "of the timeout)\n"
+        "    hint: remove the timeouts from 'hotel_desk'\n"
+    )

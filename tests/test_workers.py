@@ -193,6 +193,43 @@ def test_wait_false_on_a_store_without_a_queue_is_refused_and_stores_nothing(
             assert db.execute("SELECT count(*) FROM events").fetchone() == (0,)
 
 
+@contextmanager
+def role_without_create(url: str) -> Iterator[str]:
+    """`url` as a role that may use the store's tables but create nothing (a production role)."""
+    role = f"worker_{os.getpid()}_{time.monotonic_ns()}"
+    asyncio.run(PostgresStore(url).thread_ids())  # the store's tables, created by the owner
+    schema = re.search(r"search_path%3D(\w+)", url)
+    assert schema is not None
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+        admin.execute(f"GRANT USAGE ON SCHEMA {schema[1]} TO {role}")
+        admin.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA {schema[1]} TO {role}")
+    try:
+        yield url.replace("postgresql://postgres@", f"postgresql://{role}@", 1)
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f"DROP OWNED BY {role}")
+            admin.execute(f"DROP ROLE {role}")
+
+
+def test_wait_false_with_a_queue_that_cannot_be_created_is_a_503_and_stores_nothing(
+    url: str,
+) -> None:
+    with role_without_create(url) as limited:
+        store = PostgresStore(limited)
+        app = create_app(model=ScriptedModel([]), store=store)
+        with serving(app) as base, httpx.Client(base_url=base, headers=AUTH, timeout=30) as client:
+            reply = client.post("/threads", json={"message": "x", "wait": False})
+            assert reply.status_code == 503
+            error = reply.json()["error"]
+        assert re.fullmatch(
+            r"store 'postgresql://worker_\w+@[^']+' cannot be opened for its work queue: "
+            r"permission denied for schema test_\w+",
+            error,
+        ), error
+    assert asyncio.run(PostgresStore(url).thread_ids()) == []  # read as the owner
+
+
 def test_the_worker_command_without_postgresql_says_what_it_needs(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "AGENTGEN_STORE": f"sqlite:///{tmp_path}/t.db"}
     done = subprocess.run(

@@ -6,10 +6,11 @@ import re
 
 from pydantic_core import PydanticCustomError
 
-DURATION_PATTERN = r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"
+# ASCII digits only: Python's \d also takes "２" and "٣", which JSON Schema's pattern refuses
+DURATION_PATTERN = r"^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"
 MAX_DURATION_S = 366 * 86_400  # a year and a day: past that, a pause is an abandoned thread
 _UNIT_S = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
-_PARTS = re.compile(r"(\d+)([dhms])")
+_PARTS = re.compile(r"([0-9]+)([dhms])")
 
 
 def duration_seconds(text: str) -> int:

@@ -69,6 +69,20 @@ def _problems(spec: Spec, specs: dict[str, Spec]) -> Iterator[tuple[str, str, st
         if cycle:
             message = f"sub-agents call each other in a cycle: {' -> '.join(cycle)}"
             yield tool, "AG037", message, "an agent cannot run itself, directly or not"
+        timed = _timed_calls(specs[section.agent])
+        if timed:
+            message = (
+                f"agent '{section.agent}' has a timeout on {', '.join(timed)}, which a sub-agent's"
+                " thread cannot keep yet (its parent would not hear of the timeout)"
+            )
+            yield tool, "AG053", message, f"remove the timeouts from '{section.agent}'"
+
+
+def _timed_calls(spec: Spec) -> list[str]:
+    """The tools and human contacts of `spec` that have a `timeout`."""
+    tools = [name for name, tool in spec.tools.items() if tool.timeout is not None]
+    humans = [name for name, human in spec.humans.items() if human.timeout is not None]
+    return [f"'{name}'" for name in (*tools, *humans)]
 
 
 def _cycle(start: str, child: str, specs: dict[str, Spec]) -> list[str]:

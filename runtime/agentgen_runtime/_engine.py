@@ -10,7 +10,8 @@ queue, and the thread carries on from its last durable event.
 
 A pause with a deadline queues one more job, due at the deadline and outside the thread's lock
 (procrastinate holds back a lock's later jobs behind a waiting one): it gives the thread a
-`deadline_passed` response, which the thread refuses if a person answered in time.
+`deadline_passed` response, which the thread refuses if a person answered in time. A response
+queued before the deadline counts as in time: the deadline's job waits until it has run.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import logging
 import os
 import weakref
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -89,10 +90,11 @@ def postgres_dsn(store: Store) -> str | None:
     return None
 
 
-def deadline_work(thread_id: str, call_id: str) -> Work:
+def deadline_work(thread_id: str, call_id: str, deadline: datetime) -> Work:
     """The job that tells a thread its pending call's deadline passed."""
     response = {"type": "deadline_passed", "call_id": call_id}
-    return {"thread_id": thread_id, "response": response, "callback_url": None}
+    due = deadline.isoformat()
+    return {"thread_id": thread_id, "response": response, "callback_url": None, "deadline": due}
 
 
 async def schedule_deadline(
@@ -109,7 +111,7 @@ async def schedule_deadline(
         async with app.open_async():
             await _create_schema(app, dsn)
             deferrer = app.configure_task(ADVANCE_TASK, queue=agent, schedule_at=deadline)
-            await deferrer.defer_async(work=deadline_work(thread_id, call_id))
+            await deferrer.defer_async(work=deadline_work(thread_id, call_id, deadline))
 
 
 @contextlib.contextmanager
@@ -148,18 +150,23 @@ class WorkQueue:
         # one per database and agent: each holds a pool of connections per event loop
         return _QUEUES.setdefault((dsn, agent), cls(dsn, agent))
 
+    async def ready(self) -> None:
+        """Open the queue and create its tables now; StoreUnavailable if it cannot be."""
+        await self._app()
+
     async def enqueue(self, work: Work) -> int:
         """Queue work on the thread behind the thread's earlier jobs; the job's id."""
+        app = await self._app()
+        stamped = {**work, "queued_at": datetime.now(UTC).isoformat()}
         with _queue_errors(self.dsn, "given queued work"):
-            app = await self._app()
             deferrer = app.configure_task(ADVANCE_TASK, queue=self.agent, lock=work["thread_id"])
-            return await deferrer.defer_async(work=work)
+            return await deferrer.defer_async(work=stamped)
 
     async def run(self, advance: Advance, *, concurrency: int) -> None:
         """Run jobs until stopped (SIGINT/SIGTERM), `concurrency` at a time."""
         app = await self._app()
         task = app.task(name=ADVANCE_TASK, retry=_retry_strategy(), pass_context=False)
-        task(_bound(advance))
+        task(self._bound(advance))
         beat, poll = heartbeat_s(), poll_s()
         recovering = asyncio.create_task(self._recover_stalled(beat))
         try:
@@ -173,6 +180,30 @@ class WorkQueue:
             )
         finally:
             recovering.cancel()
+
+    def _bound(self, advance: Advance) -> Callable[..., Awaitable[None]]:
+        async def agentgen_advance(work: Work) -> None:
+            deadline = work.get("deadline")
+            if deadline is not None and await self._answered_before(work["thread_id"], deadline):
+                raise ThreadBusy(work["thread_id"])  # retried in a second, after that response
+            await advance(work)
+
+        return agentgen_advance
+
+    async def _answered_before(self, thread_id: str, deadline: str) -> bool:
+        """Whether a response to the thread, queued before `deadline`, has yet to run."""
+        app = await self._app()
+        with _queue_errors(self.dsn, "read"):
+            row = await app.connector.execute_query_one_async(
+                "SELECT count(*) AS waiting FROM procrastinate_jobs"
+                " WHERE lock = %(lock)s AND queue_name = %(queue)s"
+                " AND status IN ('todo', 'doing')"
+                " AND (args -> 'work' ->> 'queued_at')::timestamptz < %(deadline)s::timestamptz",
+                lock=thread_id,
+                queue=self.agent,
+                deadline=deadline,
+            )
+        return bool(row["waiting"])
 
     async def _recover_stalled(self, beat: float) -> None:
         """Put back in the queue the jobs of workers whose heartbeat stopped (killed, lost)."""
@@ -210,17 +241,11 @@ class WorkQueue:
         if app is None:
             module = _procrastinate()
             app = module.App(connector=module.PsycopgConnector(conninfo=self.dsn))
-            await app.open_async()
-            await _create_schema(app, self.dsn)
+            with _queue_errors(self.dsn, "opened for its work queue"):
+                await app.open_async()
+                await _create_schema(app, self.dsn)
             self._apps[loop] = app
         return app
-
-
-def _bound(advance: Advance) -> Callable[..., Awaitable[None]]:
-    async def agentgen_advance(work: Work) -> None:
-        await advance(work)
-
-    return agentgen_advance
 
 
 def _retry_strategy() -> procrastinate.RetryStrategy:

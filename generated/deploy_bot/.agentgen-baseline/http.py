@@ -139,6 +139,7 @@ def create_app(
         body = LaunchBody.model_validate(await read_json_object(request))
         if not body.wait:  # recorded here, run by a worker
             queue = work_queue(the_store())
+            await queue.ready()  # fails before anything is stored
             thread = await launch(
                 body.message, model=model, store=the_store(), vars=body.vars, advance=False
             )
