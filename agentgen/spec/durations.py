@@ -6,7 +6,8 @@ import re
 
 from pydantic_core import PydanticCustomError
 
-# ASCII digits only: Python's \d also takes "２" and "٣", which JSON Schema's pattern refuses
+# ASCII digits only: Python's \d also takes fullwidth and Arabic-Indic digits, which the JSON
+# Schema's pattern refuses
 DURATION_PATTERN = r"^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"
 MAX_DURATION_S = 366 * 86_400  # a year and a day: past that, a pause is an abandoned thread
 _UNIT_S = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
