@@ -236,6 +236,31 @@ def wait_for(check: Any, what: str) -> None:
         time.sleep(0.05)
 
 
+def run_worker_until(
+    out: Path, llm: FakeLLM, url: str, log: Path, concurrency: int, done: Any, what: str
+) -> None:
+    """`python -m publish_gate worker` on `url`, its model `llm`, until `done()`; then SIGTERM."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(out), str(ROOT)]),
+        "AGENTGEN_BASE_URL": llm.openai_url,
+        "OPENAI_API_KEY": "loopback",
+        "AGENTGEN_STORE": url,
+        "AGENTGEN_WORKER_HEARTBEAT_S": "0.3",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", AGENT, "worker", "--concurrency", str(concurrency)],
+        cwd=out,
+        env=env,
+        stderr=log.open("wb"),
+    )
+    try:
+        wait_for(done, what)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+
+
 def test_a_worker_keeps_the_deadlines_of_paused_threads_on_postgres(
     agent: ModuleType, out: Path, url: str, tmp_path: Path
 ) -> None:
@@ -249,26 +274,8 @@ def test_a_worker_keeps_the_deadlines_of_paused_threads_on_postgres(
     answered_events = stored_types(agent, store, answered.id)
     with serving_llm() as llm:
         llm.script(tool_call("done_for_now", {"message": "no one approved v1.2.0"}))
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join([str(out), str(ROOT)]),
-            "AGENTGEN_BASE_URL": llm.openai_url,
-            "OPENAI_API_KEY": "loopback",
-            "AGENTGEN_STORE": url,
-            "AGENTGEN_WORKER_HEARTBEAT_S": "0.3",
-        }
         log = tmp_path / "worker.log"
-        worker = subprocess.Popen(
-            [sys.executable, "-m", AGENT, "worker", "--concurrency", "2"],
-            cwd=out,
-            env=env,
-            stderr=log.open("wb"),
-        )
-        try:
-            wait_for(lambda: jobs_left(url) == 0, "both deadline jobs")
-        finally:
-            worker.send_signal(signal.SIGTERM)
-            worker.wait(timeout=30)
+        run_worker_until(out, llm, url, log, 2, lambda: jobs_left(url) == 0, "both deadline jobs")
         assert len(llm.requests) == 1
     finished = asyncio.run(agent.load_thread(waiting.id, PostgresStore(url)))
     assert finished.status == "done"
@@ -308,24 +315,9 @@ def test_a_response_queued_before_the_deadline_wins_over_it(
     past(thread.pending.deadline)  # no worker ran in time: both jobs are due when one starts
     with serving_llm() as llm:
         llm.script(tool_call("done_for_now", {"message": "published v1.2.0"}))
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join([str(out), str(ROOT)]),
-            "AGENTGEN_BASE_URL": llm.openai_url,
-            "OPENAI_API_KEY": "loopback",
-            "AGENTGEN_STORE": url,
-        }
-        worker = subprocess.Popen(
-            [sys.executable, "-m", AGENT, "worker", "--concurrency", "1"],
-            cwd=out,
-            env=env,
-            stderr=(tmp_path / "worker.log").open("wb"),
-        )
-        try:
-            wait_for(lambda: jobs_left(url) == 0, "the approval and the deadline's job")
-        finally:
-            worker.send_signal(signal.SIGTERM)
-            worker.wait(timeout=30)
+        both = "the approval and the deadline's job"
+        log = tmp_path / "worker.log"
+        run_worker_until(out, llm, url, log, 1, lambda: jobs_left(url) == 0, both)
     types = stored_types(agent, store, thread.id)
     assert "approval" in types and "timeout" not in types, types
     assert types[-1] == "tool_call"  # done_for_now, after the approved call ran
