@@ -157,3 +157,40 @@ def test_the_ttl_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
         assert str(raised.value) == (
             f"AGENTGEN_LEASE_TTL_S must be a number of seconds above 0, got {bad!r}"
         )
+
+
+class LateRenewals(MemoryStore):
+    """A MemoryStore whose lease renewals land 0.2 s after they are sent, cancelled or not.
+
+    As with a database: a renewal's statement on its way (alone, or in a batch of other
+    threads' renewals) commits even when the task that sent it is cancelled.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.takes = 0
+        self.renewing, self.landed = asyncio.Event(), asyncio.Event()
+
+    async def acquire_lease(self, thread_id: str, owner: str, ttl_s: float) -> bool:
+        self.takes += 1
+        if self.takes == 1:  # the run's own take
+            return await super().acquire_lease(thread_id, owner, ttl_s)
+        self.renewing.set()
+        return await asyncio.shield(self._late(thread_id, owner, ttl_s))
+
+    async def _late(self, thread_id: str, owner: str, ttl_s: float) -> bool:
+        await asyncio.sleep(0.2)
+        held = await super().acquire_lease(thread_id, owner, ttl_s)
+        self.landed.set()
+        return held
+
+
+def test_a_renewal_under_way_when_the_run_ends_cannot_retake_the_released_lease() -> None:
+    async def run_then_take() -> bool:
+        store = LateRenewals()
+        async with hold_lease(store, "thread_1", ttl_s=0.3):  # renewed every 0.1 s
+            await store.renewing.wait()  # the run ends while its renewal is on its way
+        await store.landed.wait()
+        return await store.acquire_lease("thread_1", "next_worker", 60)
+
+    assert asyncio.run(run_then_take()) is True

@@ -21,6 +21,7 @@ from ._base import ConfigurationError
 from ._stores import Store, ThreadBusy
 
 DEFAULT_LEASE_TTL_S = 30.0
+STOP_WAIT_S = 5.0  # how long a run's end waits for a renewal under way before cancelling it
 LEASE_TTL_ENV = "AGENTGEN_LEASE_TTL_S"
 _log = logging.getLogger("agentgen.leases")
 
@@ -55,23 +56,25 @@ async def hold_lease(
     owner = new_owner()
     if not await store.acquire_lease(thread_id, owner, ttl):
         raise ThreadBusy(thread_id)
-    renewal = asyncio.create_task(_renew(store, thread_id, owner, ttl))
+    stopping = asyncio.Event()
+    renewal = asyncio.create_task(_renew(store, thread_id, owner, ttl, stopping))
     try:
         yield owner
     except BaseException:
-        await _stop(renewal)
+        await _stop(renewal, stopping)
         # the run's own error says more than a failed release; the lease expires anyway
         with contextlib.suppress(Exception):
             await store.release_lease(thread_id, owner)
         raise
-    await _stop(renewal)
+    await _stop(renewal, stopping)
     await store.release_lease(thread_id, owner)
 
 
-async def _renew(store: Store, thread_id: str, owner: str, ttl_s: float) -> None:
+async def _renew(
+    store: Store, thread_id: str, owner: str, ttl_s: float, stopping: asyncio.Event
+) -> None:
     """Extend the lease every ttl/3 while the run goes on, model and handler calls included."""
-    while True:
-        await asyncio.sleep(ttl_s / 3)
+    while not await _set_within(stopping, ttl_s / 3):
         try:
             held = await store.acquire_lease(thread_id, owner, ttl_s)
         except Exception as error:  # a blip: the next renewal is still in time
@@ -82,7 +85,19 @@ async def _renew(store: Store, thread_id: str, owner: str, ttl_s: float) -> None
             return
 
 
-async def _stop(task: asyncio.Task[None]) -> None:
-    """Cancel the renewal and wait until it has stopped."""
-    task.cancel()
-    await asyncio.wait([task])  # unlike `await task`, never mistakes its cancellation for ours
+async def _set_within(event: asyncio.Event, seconds: float) -> bool:
+    """Whether `event` is set within `seconds`."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), seconds)
+    return event.is_set()
+
+
+async def _stop(task: asyncio.Task[None], stopping: asyncio.Event) -> None:
+    """Stop the renewal; one under way lands first, so that it cannot retake a released lease."""
+    # (a cancelled renewal's statement may already be on its way to the database, or in a
+    # batch of other threads' renewals, and commit after the release)
+    stopping.set()
+    _, pending = await asyncio.wait([task], timeout=STOP_WAIT_S)
+    if pending:  # the store hangs: the lease expires on its own
+        task.cancel()
+        await asyncio.wait([task])  # unlike `await task`, never mistakes its cancellation for ours
