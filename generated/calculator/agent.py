@@ -246,7 +246,8 @@ class _Run:
 
     async def ask(self, step: NextStep, awaiting: Literal["approval", "human"]) -> None:
         """Pause until a person approves the call or answers the question."""
-        await self.record(ToolCallEvent(call_id=new_id("call_"), call=step, awaiting=awaiting))
+        call = ToolCallEvent(call_id=new_id("call_"), call=step, awaiting=awaiting)
+        await self.record(call)
 
     async def run_tool(self, step: NextStep) -> None:
         """Record the call as started, then run its handler."""
