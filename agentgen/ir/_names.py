@@ -156,7 +156,10 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
                 "NEXT_STEP PromptVars STATE_INSTRUCTIONS STATE_SYSTEMS SUMMARIES SYSTEM "
                 "render_next_step render_summary render_system"
             ),
-            imports=_words("Any BaseModel ConfigDict NextStep StateName TYPE_CHECKING functools"),
+            imports=_words(
+                "Any BaseModel ConfigDict NextStep PromptTemplate StateName compile_template "
+                "functools"
+            ),
         ),
         "reducer": ModuleNames(
             defines=_words("TRANSITIONS fold reduce"),

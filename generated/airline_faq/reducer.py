@@ -65,10 +65,8 @@ def fold(events: Iterable[Event]) -> AgentState:
 
 def _update(state: AgentState, **changes: Unpack[StateChanges]) -> AgentState:
     """A copy of `state` with `changes`; each is validated against its field, so a bad one raises."""
-    new = state.model_copy()
-    for name, value in changes.items():
-        setattr(new, name, value)
-    return new
+    # one validation of the whole state costs less than a copy and a validated setattr per change
+    return AgentState.model_validate({**state.__dict__, **changes})
 
 
 def _on_call(state: AgentState, event: ToolCallEvent) -> AgentState:

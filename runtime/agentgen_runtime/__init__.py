@@ -73,6 +73,7 @@ from ._sub_agents import (
     sub_agent_stopped,
 )
 from ._tags import escape_tags
+from ._templates import PromptTemplate, compile_template
 from ._urls import default_store, store_from_url
 from ._vars import check_known_vars
 from ._yaml import to_yaml
@@ -158,6 +159,7 @@ __all__ = [
     "ModelUnavailable",
     "OpenAIModel",
     "PostgresStore",
+    "PromptTemplate",
     "ResponseRefused",
     "ScriptExhausted",
     "ScriptedModel",
@@ -187,6 +189,7 @@ __all__ = [
     "check_known_vars",
     "child_thread_id",
     "compact_error",
+    "compile_template",
     "deadline_work",
     "default_store",
     "deliver",

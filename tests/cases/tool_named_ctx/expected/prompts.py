@@ -7,15 +7,11 @@ The template text is right here: edit it like any other code. Templates are Jinj
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
 
+from agentgen_runtime import PromptTemplate, compile_template
 from pydantic import BaseModel, ConfigDict
 
 from .tools import StateName
-
-if TYPE_CHECKING:
-    import jinja2
-
 
 SYSTEM = "You are a helpful assistant that can help with tasks."
 
@@ -34,9 +30,10 @@ class PromptVars(BaseModel):
 
 
 @functools.cache
-def _compiled(text: str) -> jinja2.Template:
+def _compiled(text: str) -> PromptTemplate:
     """`text` compiled once, in Jinja's sandbox: a template cannot reach Python's internals
     (`''.__class__`, `os`) nor change the values it is given (jinja2's SecurityError instead).
+    A template of text and `{{ name }}` only renders by joining strings, as Jinja would.
 
     Jinja2 is imported on first use: reading a thread (`show`, `GET /threads/{id}`) needs none.
     """
@@ -45,7 +42,7 @@ def _compiled(text: str) -> jinja2.Template:
     sandbox = jinja2.sandbox.ImmutableSandboxedEnvironment(
         undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
     )
-    return sandbox.from_string(text)
+    return compile_template(sandbox, text)
 
 
 def render_system(state: None) -> str:
