@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 import string
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +13,13 @@ from agentgen.runtime import ModelRequest
 from agentgen_runtime._openai import _messages, _tool
 
 USER = "add 1, n times"  # the user's message in ours.run_chain, sent by the peers too
+
+
+# OpenAI's chat format wraps each message in about 3 tokens (role and separators) and primes the
+# reply with 3 more: the cookbook "How to count tokens with tiktoken" counts exactly that. The
+# tool definitions are left out on both sides: each sends its tools' schemas, which a provider
+# renders in its own way, the same on every step.
+PER_MESSAGE, REPLY_PRIMING = 3, 3
 
 
 def our_body(request: ModelRequest) -> str:
@@ -24,6 +31,22 @@ def our_body(request: ModelRequest) -> str:
 def our_prompts(requests: Iterable[ModelRequest]) -> Iterator[str]:
     """Each step's prompt text as the model reads it: the system prompt, then the prompt."""
     return (f"{request.system}\n\n{request.prompt}" for request in requests)
+
+
+def our_read_tokens(request: ModelRequest, count: Callable[[str], int]) -> int:
+    """The tokens the model reads of our request: the system and user messages' text."""
+    return count(request.system) + count(request.prompt) + 2 * PER_MESSAGE + REPLY_PRIMING
+
+
+def chat_read_tokens(messages: list[dict[str, Any]], count: Callable[[str], int]) -> int:
+    """The tokens the model reads of chat messages: each content, each call's name and
+    arguments, and the per-message overhead; call ids are not shown to OpenAI's models."""
+    total = REPLY_PRIMING
+    for message in messages:
+        total += PER_MESSAGE + count(message.get("content") or "")
+        for call in message.get("tool_calls", ()):
+            total += count(call["function"]["name"]) + count(call["function"]["arguments"])
+    return total
 
 
 def call_ids(n: int) -> list[str]:

@@ -250,10 +250,12 @@ def storage_rows(config: Config, agent: ModuleType, workdir: Path) -> list[Row]:
     return sorted(rows, key=lambda row: [BYTES, LOAD, RESUME].index(row.benchmark))
 
 
-TOKENS = "context tokens, last request"
+TOKENS = "context tokens, last request (what the model reads)"
+PER_STEP = "context tokens per step (what the model reads)"
 EXACT = "prefix: steps extending the last prompt"
 CACHED = "prefix: share of prompt sent before"
 CHAT = "chat messages + tools (peers)"
+READ_NOTE = "contents, call names and args, 3 per message"
 
 
 def encoder() -> Callable[[str], int] | str:
@@ -267,25 +269,43 @@ def encoder() -> Callable[[str], int] | str:
     return lambda text: len(encoding.encode(text))
 
 
+def token_rows(system: str, size: str, n: int, first: int, last: int) -> list[Row]:
+    """The last request's tokens, and how many each step adds (from the first request on)."""
+    per_step = (last - first) / n
+    return [
+        Row(TOKENS, system, size, last, "tokens", READ_NOTE),
+        Row(PER_STEP, system, size, per_step, "tokens", READ_NOTE),
+    ]
+
+
 def context_rows(config: Config, agent: ModuleType) -> list[Row]:
-    """Tokens of the last request and prefix stability, ours against the peers' chat messages."""
+    """Tokens the model reads and prefix stability, ours against the peers' chat messages."""
     count, rows = encoder(), []
     for n in config.storage_sizes:
         requests = asyncio.run(ours.run_chain(agent, n, MemoryStore())).model.requests
         messages = context_cost.chat_messages(n, requests[-1].system)
         tools = context_cost.chat_tools(requests[-1])
-        bodies = (context_cost.our_body(requests[-1]), context_cost.chat_body(messages, tools))
         mine = context_cost.stability(context_cost.our_prompts(requests))
         theirs = context_cost.stability(context_cost.chat_prompts(messages, tools))
         size = f"N={n}"
-        for system, body, shares in zip(("agentgen", CHAT), bodies, (mine, theirs), strict=True):
-            if isinstance(count, str):
-                rows.append(na(TOKENS, system, size, "tokens", count))
-            else:
-                rows.append(Row(TOKENS, system, size, count(body), "tokens", "request body JSON"))
+        if isinstance(count, str):
+            rows += [
+                na(name, who, size, "tokens", count)
+                for name in (TOKENS, PER_STEP)
+                for who in ("agentgen", CHAT)
+            ]
+        else:
+            ends = [context_cost.our_read_tokens(r, count) for r in (requests[0], requests[-1])]
+            rows += token_rows("agentgen", size, n, *ends)
+            chat_first = context_cost.chat_read_tokens(messages[:2], count)
+            rows += token_rows(
+                CHAT, size, n, chat_first, context_cost.chat_read_tokens(messages, count)
+            )
+        for system, shares in (("agentgen", mine), (CHAT, theirs)):
             rows.append(Row(EXACT, system, size, shares.exact * 100, "%"))
             rows.append(Row(CACHED, system, size, shares.cached * 100, "%"))
-    return sorted(rows, key=lambda row: [TOKENS, EXACT, CACHED].index(row.benchmark))
+    order = [TOKENS, PER_STEP, EXACT, CACHED]
+    return sorted(rows, key=lambda row: order.index(row.benchmark))
 
 
 GENERATE, CHECK = "generate (10 tools per agent)", "check (10 tools per agent)"

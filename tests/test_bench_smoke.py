@@ -70,6 +70,25 @@ def test_chat_messages_pair_each_call_with_its_result() -> None:
     assert messages[5]["content"] == "2.0"
 
 
+def characters(text: str) -> int:
+    return len(text)
+
+
+def test_chat_tokens_count_contents_call_names_and_args_not_ids() -> None:
+    messages = context_cost.chat_messages(1, "sys")
+    # system "sys", user message, the call's name "add" and args '{"a": 0, "b": 1}', result "1.0"
+    expected = 3 + len(context_cost.USER) + len("add") + len('{"a": 0, "b": 1}') + len("1.0")
+    overhead = 4 * context_cost.PER_MESSAGE + context_cost.REPLY_PRIMING
+    assert context_cost.chat_read_tokens(messages, characters) == expected + overhead
+
+
+def test_our_tokens_count_the_system_and_prompt_text(agent: ModuleType) -> None:
+    request = asyncio.run(ours.run_chain(agent, 1, MemoryStore())).model.requests[-1]
+    overhead = 2 * context_cost.PER_MESSAGE + context_cost.REPLY_PRIMING
+    expected = len(request.system) + len(request.prompt) + overhead
+    assert context_cost.our_read_tokens(request, characters) == expected
+
+
 def test_stability_counts_exact_extensions_and_shared_prefixes() -> None:
     assert context_cost.common_prefix("abcd", "abxy") == 2
     shares = context_cost.stability(["ab", "abcd", "xbcd"])
