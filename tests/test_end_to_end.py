@@ -78,6 +78,8 @@ def test_deploy_to_production_is_approved_from_another_process(environment: Fake
     assert results["deploy_backend"]["url"] == "https://production.example.com"
     assert results["check_health"] == {"healthy": True, "error_rate": 0.0}
     assert final["events"][-1]["call"]["message"] == "v1.4.2 is live in production"
+    # every step, from either process, keys OpenAI's prompt cache by the thread
+    assert [sent.body["prompt_cache_key"] for sent in llm.requests] == [thread["id"]] * 4
     first_request = llm.requests[0].body
     assert first_request["messages"][0]["content"].startswith(
         "You are the deploy bot of the shop service."

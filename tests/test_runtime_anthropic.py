@@ -44,7 +44,9 @@ def test_the_request_offers_every_intent_as_a_tool_and_requires_one(llm: FakeLLM
     assert sent.body == {
         "model": "claude-test",
         "max_tokens": 1024,
-        "system": "You do arithmetic.",
+        "system": [
+            {"type": "text", "text": "You do arithmetic.", "cache_control": {"type": "ephemeral"}}
+        ],
         "messages": [{"role": "user", "content": "What is 1 + 2?"}],
         "tools": [
             {"name": "add", "description": "Add two numbers.", "input_schema": ADD_PARAMS},

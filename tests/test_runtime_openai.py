@@ -82,6 +82,14 @@ def test_an_empty_system_prompt_sends_only_the_user_message(llm: FakeLLM) -> Non
     assert llm.requests[0].body["messages"] == [{"role": "user", "content": "Go."}]
 
 
+def test_a_request_without_a_thread_sends_no_cache_key(llm: FakeLLM) -> None:
+    llm.script(tool_call("done", {"message": "3"}), tool_call("done", {"message": "3"}))
+    _ask(_model(llm))
+    _ask(_model(llm, mode="json_schema"), ModelRequest("", "Go.", REQUEST.intents, "thread_7"))
+    assert "prompt_cache_key" not in llm.requests[0].body
+    assert llm.requests[1].body["prompt_cache_key"] == "thread_7"
+
+
 def test_sloppy_arguments_in_the_tool_call_are_repaired_by_the_parser(llm: FakeLLM) -> None:
     llm.script(tool_call("add", "{'a': 1, 'b': 2,}"))
     output = _ask(_model(llm))

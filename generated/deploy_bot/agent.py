@@ -227,6 +227,7 @@ class _Run:
             system=render_system(self.state.current_state, **variables),
             prompt=render_next_step(self.context.text(), self.state.current_state, **variables),
             intents=tuple(INTENTS[name] for name in allowed),
+            thread_id=self.thread.id,
         )
         step = parse_step(await self.model.next_step(request), NEXT_STEP)
         if isinstance(step, StepError):

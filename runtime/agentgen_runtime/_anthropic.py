@@ -11,7 +11,7 @@ from ._provider import PerLoop, resolve_key, unavailable
 
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
-    from anthropic.types import Message, ToolParam
+    from anthropic.types import Message, TextBlockParam, ToolParam
 
 DEFAULT_MAX_TOKENS = 1024
 """Room for one tool call with its arguments; a step is never a long text."""
@@ -89,7 +89,7 @@ class AnthropicModel:
         return await client.messages.create(
             model=self.name,
             max_tokens=self.max_tokens,
-            system=request.system or omit,
+            system=_system(request.system) or omit,
             messages=[{"role": "user", "content": request.prompt}],
             tools=[_tool(intent) for intent in request.intents],
             tool_choice={"type": "any", "disable_parallel_tool_use": True},
@@ -102,3 +102,11 @@ def _tool(intent: IntentSpec) -> ToolParam:
         "description": intent.description,
         "input_schema": intent.parameters,
     }
+
+
+def _system(text: str) -> list[TextBlockParam]:
+    """The system prompt as a cache breakpoint: the tools and it, the same on every step of a
+    thread, are cached (prompts under the model's minimum, about 1,024 tokens, are not)."""
+    if not text:
+        return []
+    return [{"type": "text", "text": text, "cache_control": {"type": "ephemeral"}}]

@@ -26,6 +26,8 @@ class ModelRequest:
     system: str
     prompt: str
     intents: tuple[IntentSpec, ...]
+    # the thread asking: adapters key the provider's prompt cache by it ("" for none)
+    thread_id: str = ""
 
 
 ModelOutput: TypeAlias = str | dict[str, Any]

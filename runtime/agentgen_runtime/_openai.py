@@ -87,6 +87,7 @@ class OpenAIModel:
 
     async def _create(self, request: ModelRequest) -> ChatCompletion:
         client, messages = await self.clients.get(), _messages(request)
+        extra = _cache_key(request)
         if self.mode == "tools":
             return await client.chat.completions.create(
                 model=self.name,
@@ -95,13 +96,21 @@ class OpenAIModel:
                 tools=[_tool(intent) for intent in request.intents],
                 tool_choice="required",
                 parallel_tool_calls=False,  # one step at a time: the loop records each call
+                extra_body=extra,
             )
         return await client.chat.completions.create(
             model=self.name,
             messages=messages,
             temperature=self.temperature,
             response_format=_response_format(request.intents),
+            extra_body=extra,
         )
+
+
+def _cache_key(request: ModelRequest) -> dict[str, str] | None:
+    """`prompt_cache_key`: OpenAI routes requests with one key to the same prompt cache, and a
+    thread's steps share their prefix. In the body, not as an argument: SDKs before 1.99 lack it."""
+    return {"prompt_cache_key": request.thread_id} if request.thread_id else None
 
 
 def _messages(request: ModelRequest) -> list[ChatCompletionMessageParam]:
