@@ -204,3 +204,20 @@ def test_the_fast_path_writes_plain_block_yaml() -> None:
         "intent: add\na: 1.0\nb: -2\nok: true\n"
     )
     assert to_yaml({"text": "yes", "n": "1.0"}) == "text: 'yes'\nn: '1.0'\n"
+
+
+@pytest.mark.parametrize("kind", ["libyaml", "python"])
+def test_text_with_quotes_is_double_quoted_instead_of_doubling_them(kind: str) -> None:
+    message = "invalid args for 'promote': field 'to' required"
+    with dumper(kind):
+        text = to_yaml({"message": message, "note": "it's plain", "both": "a: 'b' \"c\""})
+    assert text == (
+        "message: \"invalid args for 'promote': field 'to' required\"\n"
+        "note: it's plain\n"
+        'both: "a: \'b\' \\"c\\""\n'
+    )
+    assert yaml.safe_load(text) == {
+        "message": message,
+        "note": "it's plain",
+        "both": "a: 'b' \"c\"",
+    }

@@ -24,6 +24,9 @@ class _Dumper(_Base):  # type: ignore[valid-type, misc]
 
 def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value else None
+    if style is None and "'" in value and not _plain(value):
+        # PyYAML would single-quote it and double each quote inside ('for ''add'': ...')
+        style = '"'
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
