@@ -73,6 +73,10 @@ class Context:
         self._blocks: list[str] = []
         self._unresolved_errors: list[int] = []
         self._hidden: set[int] = set()
+        # the shown blocks joined so far, and the blocks added since: each step joins only its
+        # own new blocks onto the text, so a long thread is not re-joined on every step
+        self._text = ""
+        self._new: list[str] = []
 
     def add(self, event: Event) -> None:
         """Render one more event; with `hide_resolved_errors`, a success hides earlier errors."""
@@ -82,15 +86,25 @@ class Context:
         if isinstance(event, ErrorEvent):
             self._unresolved_errors.append(len(self._blocks))
         elif isinstance(event, ToolResultEvent) and self.hide_resolved_errors:
-            self._hidden.update(self._unresolved_errors)
+            self._hide(self._unresolved_errors)
             self._unresolved_errors.clear()
         self._blocks.append(block)
+        self._new.append(block)
 
     def text(self) -> str:
-        if not self._hidden:
-            return "\n\n".join(self._blocks)
+        if self._new:
+            self._text = "\n\n".join([self._text, *self._new] if self._text else self._new)
+            self._new.clear()
+        return self._text
+
+    def _hide(self, indexes: list[int]) -> None:
+        """Hide these blocks: the text is joined again, once, from the blocks still shown."""
+        if not indexes:
+            return
+        self._hidden.update(indexes)
         shown = (block for index, block in enumerate(self._blocks) if index not in self._hidden)
-        return "\n\n".join(shown)
+        self._text = "\n\n".join(shown)
+        self._new.clear()
 
 
 def _block(tag: str, body: dict[str, Any]) -> str:
