@@ -74,11 +74,6 @@ def chat_tools(request: ModelRequest) -> list[dict[str, Any]]:
     return [dict(_tool(intent)) for intent in request.intents if intent.name == "add"]
 
 
-def chat_body(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> str:
-    """The chat-completions body a peer sends."""
-    return json.dumps({"messages": messages, "tools": tools})
-
-
 def chat_prompts(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Iterator[str]:
     """Each step's request as the provider lays it out: tools, then every message so far."""
     text = json.dumps(tools) + "".join(json.dumps(message) for message in messages[:2])

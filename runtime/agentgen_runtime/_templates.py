@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import jinja2
+    import jinja2.nodes
 
 
 class PromptTemplate(Protocol):
@@ -54,20 +55,21 @@ class Substitution:
 
 def compile_template(environment: jinja2.Environment, text: str) -> PromptTemplate:
     """`text` compiled in `environment`: a Substitution when it is only text and names."""
-    parts = substitution_parts(environment, text)
+    if environment.finalize is not None or environment.autoescape is not False:
+        return environment.from_string(text)  # printing would not be plain str(value)
+    tree = environment.parse(text)  # parsed once: Jinja compiles this same tree otherwise
+    parts = substitution_parts(tree)
     if parts is None:
-        return environment.from_string(text)
+        return environment.from_string(tree)
     return Substitution(environment, parts)
 
 
-def substitution_parts(environment: jinja2.Environment, text: str) -> tuple[str | Name, ...] | None:
+def substitution_parts(tree: jinja2.nodes.Template) -> tuple[str | Name, ...] | None:
     """The template's text and names in order, or None when it uses anything else of Jinja."""
     from jinja2 import nodes
 
-    if environment.finalize is not None or environment.autoescape is not False:
-        return None  # printing would not be plain str(value)
     parts: list[str | Name] = []
-    for node in environment.parse(text).body:
+    for node in tree.body:
         if not isinstance(node, nodes.Output):
             return None
         for child in node.nodes:
