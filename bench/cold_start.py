@@ -4,8 +4,9 @@ Each command runs in a new Python process of the bench venv from the repository 
 committed generated/calculator package and a calculator thread stored in a new SQLite file,
 bytecode written once before (as it is after `pip install` or a first run; without it every
 run compiles the package anew). The commands alternate run after run, and two floors run with
-them: the interpreter alone, and the libraries any typed asyncio program loads (pydantic,
-asyncio). Target: `show` at or under 0.15 s.
+them: the interpreter alone, the libraries imported (pydantic, asyncio), and those libraries
+put to use by a program that builds one pydantic model (pydantic loads most of itself, and its
+plugin entry points, on the first model). Target: `show` at or under 0.15 s.
 
     python -X importtime -m generated.calculator show ID    # where the time goes
 """
@@ -25,9 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCHMARK = "cold start: a new Python process"
 TARGET_S = 0.15
 SHOW = "python -m generated.calculator show ID"
+MODEL_FLOOR = "one pydantic model built, asyncio (floor: the libraries in use)"
 COMMANDS = {
     "python -c pass (floor: the interpreter)": ["-c", "pass"],
     "import pydantic, asyncio (floor: the libraries)": ["-c", "import pydantic, asyncio"],
+    MODEL_FLOOR: ["-c", "import asyncio\nimport pydantic\npydantic.create_model('A', x=int)"],
     "import generated.calculator": ["-c", "import generated.calculator"],
     SHOW: ["-m", "generated.calculator", "show"],
 }
@@ -73,8 +76,10 @@ def rows(repeats: int, workdir: Path) -> list[Row]:
 
 def targets(found: list[Row]) -> list[str]:
     """Issue 14's cold-start target."""
-    value = next((row.value for row in found if row.system == SHOW), None)
+    measured = {row.system: row.value for row in found if row.benchmark == BENCHMARK}
     label = f"`{SHOW}` at or under {TARGET_S} s"
-    if value is None:
+    value, floor = measured.get(SHOW), measured.get(MODEL_FLOOR)
+    if value is None or floor is None:
         return [f"- {label}: not measured"]
-    return [f"- {label}: {fmt(value)} s: {'met' if value <= TARGET_S else 'MISSED'}"]
+    verdict = "met" if value <= TARGET_S else "MISSED"
+    return [f"- {label}: {fmt(value)} s: {verdict} (the libraries in use alone: {fmt(floor)} s)"]

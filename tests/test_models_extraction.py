@@ -291,3 +291,28 @@ def test_hidden_definitions_may_not_take_the_spec_s_class_names() -> None:
     ir = _ir(ROOT / "specs" / "calculator.toml")
     with pytest.raises(ValueError, match="Add"):
         build_models(ir, hidden={"Add": _returns({"type": "number"})})
+
+
+def test_only_classes_with_field_docstrings_ask_pydantic_to_read_them(tmp_path: Path) -> None:
+    """Pydantic parses the module's source for each class that sets it: only where it matters."""
+    models = build_models(
+        _ir_of(
+            """[tools.book]
+description = "Book a seat."
+params.seat = { type = "string", description = "Like 12A." }
+[tools.cancel]
+description = "Cancel the booking."
+params.reason = { type = "string" }
+[tools.wait]
+description = "Wait a while."
+"""
+        )
+    )
+    module = _module(models, tmp_path, "docstring_config")
+    configured = {
+        name: getattr(module, name).model_config.get("use_attribute_docstrings", False)
+        for name in ("Book", "Cancel", "Wait", "DoneForNow")
+    }
+    assert configured == {"Book": True, "Cancel": False, "Wait": False, "DoneForNow": False}
+    assert module.Book.model_json_schema()["properties"]["seat"]["description"] == "Like 12A."
+    assert "description" not in module.Cancel.model_json_schema()["properties"]["reason"]

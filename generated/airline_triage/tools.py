@@ -46,7 +46,6 @@ class ReplyToCustomer(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["reply_to_customer"]
     message: str

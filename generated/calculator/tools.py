@@ -20,7 +20,6 @@ class Add(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["add"]
     a: float
@@ -33,7 +32,6 @@ class Subtract(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["subtract"]
     a: float
@@ -46,7 +44,6 @@ class Multiply(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["multiply"]
     a: float
@@ -59,7 +56,6 @@ class Divide(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["divide"]
     a: float
@@ -72,7 +68,6 @@ class RequestMoreInformation(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["request_more_information"]
     message: str
@@ -84,7 +79,6 @@ class DoneForNow(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["done_for_now"]
     message: str
@@ -95,7 +89,6 @@ class StateFields(BaseModel):
 
     model_config = ConfigDict(
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     last_result: float = 0
 

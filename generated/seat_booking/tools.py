@@ -20,7 +20,6 @@ class AssignFlightNumber(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["assign_flight_number"]
 
@@ -59,7 +58,6 @@ class AskPassenger(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["ask_passenger"]
     message: str
@@ -71,7 +69,6 @@ class SeatUpdated(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["seat_updated"]
     confirmation_number: str
@@ -85,7 +82,6 @@ class StateFields(BaseModel):
 
     model_config = ConfigDict(
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     flight_number: str = ""
     confirmation_number: str = ""

@@ -29,7 +29,6 @@ class Money(BaseModel):
 class Customer(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     customer_id: Annotated[str, Field(pattern="^cus_[A-Za-z0-9]+$")]
     email: EmailStr
@@ -71,7 +70,6 @@ class ListOrders(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["list_orders"]
     customer_id: Annotated[str, Field(pattern="^cus_[A-Za-z0-9]+$")]
@@ -99,7 +97,6 @@ class TagTicket(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["tag_ticket"]
     tag: Literal["billing", "shipping", "damaged_item", "account", "other"]
@@ -112,7 +109,6 @@ class ChooseResolution(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["choose_resolution"]
     question: str
@@ -125,7 +121,6 @@ class AskCustomer(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["ask_customer"]
     message: str
@@ -150,7 +145,6 @@ class StateFields(BaseModel):
 
     model_config = ConfigDict(
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     customer_id: str = ""
     ticket_tag: Literal["", "billing", "shipping", "damaged_item", "account", "other"] = ""

@@ -22,7 +22,6 @@ class DateOrTime(RootModel[date | AwareDatetime]):
 class TicketFlight(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     ticket_no: str
     book_ref: str
@@ -42,7 +41,6 @@ class FetchUserFlightInformation(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["fetch_user_flight_information"]
 
@@ -66,7 +64,6 @@ class LookupPolicy(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["lookup_policy"]
     query: str
@@ -78,7 +75,6 @@ class SearchFlights(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["search_flights"]
     departure_airport: str | None = None
@@ -153,7 +149,6 @@ class UpdateTicketToNewFlight(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["update_ticket_to_new_flight"]
     ticket_no: str
@@ -166,7 +161,6 @@ class CancelTicket(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["cancel_ticket"]
     ticket_no: str
@@ -385,7 +379,6 @@ class ReplyToCustomer(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["reply_to_customer"]
     message: str
@@ -396,7 +389,6 @@ class StateFields(BaseModel):
 
     model_config = ConfigDict(
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     user_info: Annotated[list[TicketFlight], Field(validate_default=True)] = []
     new_flight_id: int = 0

@@ -20,7 +20,6 @@ class FaqLookupTool(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["faq_lookup_tool"]
     question: str
@@ -32,7 +31,6 @@ class CannotAnswer(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["cannot_answer"]
     reason: str
@@ -44,7 +42,6 @@ class Answer(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["answer"]
     message: str

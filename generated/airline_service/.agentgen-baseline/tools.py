@@ -20,7 +20,6 @@ class FaqLookupTool(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["faq_lookup_tool"]
     question: str
@@ -47,7 +46,6 @@ class TransferToFaqAgent(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["transfer_to_faq_agent"]
 
@@ -58,7 +56,6 @@ class TransferToSeatBookingAgent(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["transfer_to_seat_booking_agent"]
 
@@ -69,7 +66,6 @@ class TransferToTriageAgent(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["transfer_to_triage_agent"]
 
@@ -80,7 +76,6 @@ class ReplyToCustomer(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["reply_to_customer"]
     message: str
@@ -91,7 +86,6 @@ class StateFields(BaseModel):
 
     model_config = ConfigDict(
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     passenger_name: str = ""
     confirmation_number: str = ""

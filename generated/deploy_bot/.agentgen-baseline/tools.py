@@ -76,7 +76,6 @@ class CheckHealth(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["check_health"]
     environment: Literal["staging", "production"]
@@ -102,7 +101,6 @@ class RequestMoreInformation(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["request_more_information"]
     message: str
@@ -114,7 +112,6 @@ class DoneForNow(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["done_for_now"]
     message: str
@@ -125,7 +122,6 @@ class StateFields(BaseModel):
 
     model_config = ConfigDict(
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     last_deployed_tag: str = ""
     last_environment: Literal["", "staging", "production"] = ""

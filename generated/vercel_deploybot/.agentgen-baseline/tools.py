@@ -18,7 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, TypeAdapter
 class SlackMessage(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     from_user_id: str
     channel_id: str
@@ -29,7 +28,6 @@ class SlackMessage(BaseModel):
 class SlackThread(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     thread_ts: str
     channel_id: str
@@ -100,7 +98,6 @@ class ListVercelDeployments(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["list_vercel_deployments"]
 
@@ -183,7 +180,6 @@ class RequestMoreInformation(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["request_more_information"]
     message: str
@@ -225,7 +221,6 @@ class AgentInput(BaseModel):
 
     model_config = ConfigDict(
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     type: Literal["agent_slack.received"]
     is_test: bool | None = False
@@ -237,7 +232,6 @@ class StateFields(BaseModel):
 
     model_config = ConfigDict(
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     promoted_deployment: VercelDeployment | None = None
     tagged_commit: GitCommit | None = None

@@ -33,7 +33,6 @@ class DoneForNow(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
     intent: Literal["done_for_now"]
     message: str
