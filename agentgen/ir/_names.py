@@ -79,7 +79,7 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
             imports=(_EVENTS - {"ToolResultEvent"})  # results come typed, through RESULT_EVENTS
             | _PEOPLE
             | _words(
-                "AgentState Any Context DepsT HUMAN_ANSWERS Handlers INTENTS "
+                "AgentState Any Context asyncio DepsT HUMAN_ANSWERS Handlers INTENTS "
                 "INTENTS_BY_STATE Literal MAX_CONSECUTIVE_ERRORS MAX_TURNS MODEL Mapping "
                 "Model ModelConfig ModelRequest NEXT_STEP NextStep PromptVars "
                 "RESULT_EVENTS Response ResponseRefused ScriptedModel StepError Store Thread "

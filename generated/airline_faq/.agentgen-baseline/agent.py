@@ -7,6 +7,7 @@ ask the model for the next step, then handle it in a `match` with one case per i
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -120,8 +121,9 @@ async def launch(
     run = _Run(thread, chosen, store, handlers, deps)
     async with hold_lease(store, thread.id):  # ThreadBusy while another worker holds it
         started = ThreadStarted(version=VERSION, vars=vars_json)
-        # together or not at all: a thread never holds `thread_started` alone
-        await run.record(started, UserMessageEvent(text=message))
+        # together or not at all: a thread never holds `thread_started` alone; stored while the
+        # model is asked for the first step (nothing else happens before the run waits for it)
+        await run.record(started, UserMessageEvent(text=message), wait=not advance)
         return await run.loop() if advance else thread
 
 
@@ -158,6 +160,7 @@ class _Run:
     handlers: Handlers[Any] | None
     deps: object
     context: Context = field(default_factory=Context)
+    _saving: asyncio.Task[None] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         for event in self.thread.events:
@@ -172,37 +175,59 @@ class _Run:
         """The launch vars, typed; read once, as `thread_started` is the only event that sets them."""
         return PromptVars.model_validate(self.state.vars)
 
-    async def record(self, *events: Event) -> None:
-        """Fold events into the state, append them durably (several: all or none), then keep them."""
+    async def record(self, *events: Event, wait: bool = True) -> None:
+        """Fold events into the state, append them durably (several: all or none), then keep them.
+
+        `wait=False` returns before the append is durable, so that the next model call overlaps
+        it: the next `record` and the end of the run wait for it (and raise its error).
+        """
+        await self.saved()  # one append at a time, in order
         state = self.thread.state
         for event in events:
             state = reduce(state, event)  # first, so that a thread never stores what cannot fold
         rows, seq = [event_json(event) for event in events], len(self.thread.events)
         if len(rows) == 1:
-            await self.store.append(self.thread.id, seq, rows[0])
+            append = self.store.append(self.thread.id, seq, rows[0])
         else:
-            await self.store.append_many(self.thread.id, seq, rows)
+            append = self.store.append_many(self.thread.id, seq, rows)
+        if wait:
+            await append
+        else:
+            self._saving = asyncio.ensure_future(append)
         self.thread.events.extend(events)
         self.thread.state = state
         for event in events:
             self.context.add(event)
 
+    async def saved(self) -> None:
+        """Wait for the append that `record(..., wait=False)` left under way, if any."""
+        saving, self._saving = self._saving, None
+        if saving is not None:
+            await saving
+
     async def loop(self) -> Thread:
         """Take steps until the thread needs a person, is paused or is done."""
-        while self.state.status == "running":
-            if self.state.in_progress is not None:
-                # this run holds the lease, so the worker that started the call is gone
-                await self.escalate_interrupted_call(self.state.in_progress)
-            elif self.state.consecutive_errors >= MAX_CONSECUTIVE_ERRORS:
-                reason = f"{self.state.consecutive_errors} errors in a row; please advise"
-                await self.record(EscalationEvent(call_id=new_id("call_"), reason=reason))
-            elif self.state.turns >= MAX_TURNS:
-                await self.record(ThreadPaused(reason=f"reached max_turns ({MAX_TURNS})"))
-            else:
-                step = await self.next_step()
-                if step is not None:
-                    await self.handle(step)
+        try:
+            while self.state.status == "running":
+                await self.take_step()
+        finally:
+            await self.saved()  # the run returns, or fails, once all it recorded is stored
         return self.thread
+
+    async def take_step(self) -> None:
+        """Escalate what a person must look at, pause at max_turns, or ask the model and act."""
+        if self.state.in_progress is not None:
+            # this run holds the lease, so the worker that started the call is gone
+            await self.escalate_interrupted_call(self.state.in_progress)
+        elif self.state.consecutive_errors >= MAX_CONSECUTIVE_ERRORS:
+            reason = f"{self.state.consecutive_errors} errors in a row; please advise"
+            await self.record(EscalationEvent(call_id=new_id("call_"), reason=reason))
+        elif self.state.turns >= MAX_TURNS:
+            await self.record(ThreadPaused(reason=f"reached max_turns ({MAX_TURNS})"))
+        else:
+            step = await self.next_step()
+            if step is not None:
+                await self.handle(step)
 
     async def next_step(self) -> NextStep | None:
         """Ask the model; a bad answer becomes an error event and None."""
@@ -275,10 +300,10 @@ class _Run:
             "result": result,
         }
         try:
-            # strict, from JSON: "3" for a number is an error, as it would be when the thread loads
-            await self.record(
-                RESULT_EVENTS[step.intent].model_validate_json(to_json(event), strict=True)
-            )
+            # strict, from JSON: "3" for a number is an error, as it would be when the thread loads;
+            # the handler has run, so what comes next (the model call) need not wait for the append
+            finished = RESULT_EVENTS[step.intent].model_validate_json(to_json(event), strict=True)
+            await self.record(finished, wait=False)
         except (
             ValidationError,
             ValueRefused,
