@@ -29,8 +29,11 @@ def our_body(request: ModelRequest) -> str:
 
 
 def our_prompts(requests: Iterable[ModelRequest]) -> Iterator[str]:
-    """Each step's prompt text as the model reads it: the system prompt, then the prompt."""
-    return (f"{request.system}\n\n{request.prompt}" for request in requests)
+    """Each step's request as the provider lays it out: the intents' schemas (the tools), then
+    the system prompt and the prompt (as chat_prompts lays out the peers' requests)."""
+    for request in requests:
+        tools = json.dumps([_tool(intent) for intent in request.intents])
+        yield f"{tools}{request.system}\n\n{request.prompt}"
 
 
 def our_read_tokens(request: ModelRequest, count: Callable[[str], int]) -> int:

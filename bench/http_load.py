@@ -44,7 +44,7 @@ class ChainModel:
 
     async def next_step(self, request: Any) -> dict[str, Any]:
         await asyncio.sleep(SLEEP_S)
-        done = request.prompt.count("<add_result>")
+        done = request.prompt.count("<add ")  # each call made so far, its result beside it
         if done < TOOL_CALLS:
             return {"intent": "add", "a": done, "b": 1}
         return {"intent": "done_for_now", "message": f"the sum is {done}"}

@@ -16,6 +16,7 @@ from bench import (
     engines,
     http_load,
     machine,
+    mixed_thread,
     ours,
     report,
     sqlite_durable,
@@ -76,6 +77,8 @@ def run(config: suite.Config, workdir: Path) -> list[Row]:
         rows += suite.storage_rows(config, agent, workdir)
     if "context" in config.sections:
         rows += suite.context_rows(config, agent)
+        rows += mixed_thread.rows(suite.encoder())
+        rows += suite.growth_rows(config, agent, workdir)
     if "generation" in config.sections:
         rows += suite.generation_rows(config, workdir)
     return rows

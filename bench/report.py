@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from . import cold_start, concurrency, http_load, sqlite_durable
+from . import cold_start, concurrency, http_load, mixed_thread, sqlite_durable
 from .stats import Row, fmt, table
-from .suite import DURABLE, GENERATE
+from .suite import DURABLE, GENERATE, context_targets
 
 OURS = "agentgen"
 
@@ -74,5 +74,7 @@ def render(machine: str, rows: list[Row], sizes: tuple[int, ...], counts: tuple[
             "Targets (issue 14, PostgreSQL):\n"
             + "\n".join(concurrency.targets(rows) + http_load.targets(rows)),
             "Targets (issue 14, cold start):\n" + "\n".join(cold_start.targets(rows)),
+            "Targets (issue 15, context):\n"
+            + "\n".join(context_targets(rows) + mixed_thread.targets(rows)),
         ]
     )

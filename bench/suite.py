@@ -308,6 +308,47 @@ def context_rows(config: Config, agent: ModuleType) -> list[Row]:
     return sorted(rows, key=lambda row: order.index(row.benchmark))
 
 
+GROWTH = "context: per step in memory as the thread grows"
+GROWTH_SIZES = (200, 10_000)
+GROWTH_TARGET = 1.3
+
+
+def growth_rows(config: Config, agent: ModuleType, workdir: Path) -> list[Row]:
+    """Per-step time of a 200-step and a 10,000-step chain on MemoryStore, run in turn."""
+    runs: dict[int, list[float]] = {n: [] for n in GROWTH_SIZES}
+    for _ in range(config.repeats):
+        for n in GROWTH_SIZES:
+            runs[n].append(ours.ms_per_step(agent, n, "memory", workdir))
+    note = f"{config.repeats} run" + ("s" if config.repeats > 1 else "") + ", alternating"
+    return [
+        Row(GROWTH, "agentgen (MemoryStore)", f"N={n}", median(values), "ms/step", note)
+        for n, values in runs.items()
+    ]
+
+
+def context_targets(rows: list[Row]) -> list[str]:
+    """Issue 15's targets on the bench chain: tokens per step, and cost flat as it grows."""
+    lines = []
+    for size in sorted({row.size for row in rows if row.benchmark == PER_STEP}):
+        found = {
+            row.system: row.value for row in rows if (row.benchmark, row.size) == (PER_STEP, size)
+        }
+        ours_tokens, chat = found.get("agentgen"), found.get(CHAT)
+        label = f"chain {size}: tokens per step at most 0.8x the chat transcript"
+        if ours_tokens is None or not chat:
+            lines.append(f"- {label}: not measured")
+            continue
+        ratio = ours_tokens / chat
+        lines.append(f"- {label}: {ratio:.3f}x: {'met' if ratio <= 0.8 else 'MISSED'}")
+    growth = {row.size: row.value for row in rows if row.benchmark == GROWTH}
+    small, large = (growth.get(f"N={n}") for n in GROWTH_SIZES)
+    label = f"per step at 10,000 steps within {GROWTH_TARGET}x of 200 steps"
+    if small is None or large is None:
+        return [*lines, f"- {label}: not measured"]
+    ratio = large / small
+    return [*lines, f"- {label}: {ratio:.2f}x: {'met' if ratio <= GROWTH_TARGET else 'MISSED'}"]
+
+
 GENERATE, CHECK = "generate (10 tools per agent)", "check (10 tools per agent)"
 
 

@@ -94,9 +94,9 @@ def test_each_step_the_model_sees_the_results_so_far(store: MemoryStore) -> None
     model = ScriptedModel([add(3, 4), done("7")])
     start(model, store, "3 + 4")
     first, second = (request.prompt for request in model.requests)
-    assert "<user_message>\ntext: 3 + 4\n</user_message>" in first
-    assert "<add_result>" not in first
-    assert "<add_result>\nresult: 7.0\n</add_result>" in second
+    assert "<user_message>3 + 4</user_message>" in first
+    assert "result>" not in first
+    assert "<add a=3 b=4/><result>7</result>" in second
     # the context is append-only: all but the closing question is a prefix of the next prompt
     assert first.endswith("\n\nWhat should the next step be?")
     assert second.startswith(first.removesuffix("What should the next step be?"))
@@ -131,7 +131,7 @@ def test_a_denied_call_reaches_the_model_with_its_comment_then_an_approved_one_r
     model.add(divide(3, 5))
     denial = Approval(call_id=thread.pending.call_id, approved=False, comment="use 5 instead")
     thread = answer(thread, denial, model, store)
-    assert "<call_denied>\ncomment: use 5 instead\n</call_denied>" in model.requests[-1].prompt
+    assert '<divide a=3 b=4/><denied comment="use 5 instead"/>' in model.requests[-1].prompt
     assert thread.status == "awaiting_approval"
     assert thread.pending is not None
     assert thread.pending.args == {"a": 3.0, "b": 5.0}
@@ -141,7 +141,7 @@ def test_a_denied_call_reaches_the_model_with_its_comment_then_an_approved_one_r
     assert thread.status == "done"
     results = [event.result for event in thread.events if isinstance(event, ToolResultEvent)]
     assert results == [0.6]  # the denied division never ran
-    assert "<divide_result>\nresult: 0.6\n</divide_result>" in model.requests[-1].prompt
+    assert "<divide a=3 b=5/><approved/><result>0.6</result>" in model.requests[-1].prompt
 
 
 @pytest.mark.parametrize(
@@ -214,7 +214,10 @@ def test_a_human_contact_is_answered_and_the_answer_reaches_the_model(store: Mem
     reply = HumanResponse(call_id=thread.pending.call_id, text="2 and 2")
     thread = answer(thread, reply, model, store)
     assert thread.status == "done"
-    assert "<human_response>\ntext: 2 and 2\n</human_response>" in model.requests[1].prompt
+    assert (
+        '<request_more_information message="which numbers?"/>'
+        "<human_response>2 and 2</human_response>" in model.requests[1].prompt
+    )
 
 
 def test_three_bad_outputs_in_a_row_escalate_and_an_answer_continues(store: MemoryStore) -> None:
@@ -260,7 +263,7 @@ def test_a_handler_exception_becomes_one_compact_error_the_model_sees(store: Mem
     assert errors[0].message == "ZeroDivisionError: float division by zero"
     assert "Traceback" not in model.requests[-1].prompt
     assert (
-        "<error>\nintent: divide\nmessage: 'ZeroDivisionError: float division by zero'\n</error>"
+        "<divide a=1 b=0/><approved/><error>ZeroDivisionError: float division by zero</error>"
         in model.requests[-1].prompt
     )
 
@@ -283,7 +286,7 @@ def test_a_done_thread_takes_a_new_user_message(store: MemoryStore) -> None:
     model.add(add(3, 1), done("4"))
     thread = answer(thread, UserMessage(text="now add 1"), model, store)
     assert thread.status == "done"
-    assert "<user_message>\ntext: now add 1\n</user_message>" in model.requests[-2].prompt
+    assert "<user_message>now add 1</user_message>" in model.requests[-2].prompt
     with pytest.raises(ResponseRefused) as refused:
         answer(thread, None, model, store)
     assert str(refused.value) == "no response cannot be accepted while the thread is done"

@@ -133,7 +133,7 @@ def test_an_intent_outside_the_current_state_is_an_error_the_model_sees() -> Non
     ]
     assert results(thread)[0][0] == "list_git_tags"  # the forbidden call never ran
     assert (
-        "<error>\nintent: check_health\nmessage: \"intent 'check_health' is not allowed now;"
+        "<error intent=\"check_health\">intent 'check_health' is not allowed now;"
         in model.requests[1].prompt
     )
     assert model.requests[1].prompt.endswith("Find the release to deploy, then deploy the backend.")

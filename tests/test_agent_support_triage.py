@@ -121,7 +121,7 @@ def test_a_multiple_choice_answer_must_be_one_of_the_choices(store: MemoryStore)
     model.add(REFUND)
     chosen = HumanResponse(call_id=thread.pending.call_id, text="full refund")
     thread = answer(thread, chosen, model, store)
-    assert "<human_response>\ntext: full refund\n</human_response>" in model.requests[-1].prompt
+    assert "<human_response>full refund</human_response>" in model.requests[-1].prompt
     assert thread.status == "awaiting_approval"
 
 

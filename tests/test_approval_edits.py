@@ -48,7 +48,7 @@ def test_the_edited_call_is_what_runs_and_what_the_model_sees() -> None:
     assert call.call.model_dump() == {**DEPLOY}  # the model's call, as it asked
     assert approval.edited is not None
     assert approval.edited.model_dump() == {**DEPLOY, "tag": "v1.4.2"}
-    assert "<call_approved>\nedited_args:\n  tag: v1.4.2\n  environment: production\n" in (
+    assert "<approved>\nedited_args:\n  tag: v1.4.2\n  environment: production\n</approved>" in (
         render_thread(thread.events)
     )
 

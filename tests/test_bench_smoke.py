@@ -59,7 +59,7 @@ def test_our_requests_become_the_body_our_adapter_sends(agent: ModuleType) -> No
     assert len(requests) == 3
     body = context_cost.our_body(requests[-1])
     assert '"role": "system"' in body and '"name": "done_for_now"' in body
-    assert "<add_result>\\nresult: 2.0\\n</add_result>" in body
+    assert "\\n\\n<add a=1 b=1/><result>2</result>\\n\\n" in body
 
 
 def test_chat_messages_pair_each_call_with_its_result() -> None:

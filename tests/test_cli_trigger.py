@@ -77,8 +77,8 @@ def test_deny_with_a_comment_then_approve_then_show(cli: Cli) -> None:
     ]
     shown = cli("calculator", "show", ident)
     assert shown.returncode == 0
-    assert "<call_denied>\ncomment: use 5\n</call_denied>" in shown.stdout
-    assert "<divide_result>\nresult: 0.6\n</divide_result>" in shown.stdout
+    assert '<divide a=3 b=4/><denied comment="use 5"/>' in shown.stdout
+    assert "<divide a=3 b=5/><approved/><result>0.6</result>" in shown.stdout
     assert shown.stdout.rstrip().endswith(f"thread {ident}: done (done_for_now)\n  message: '0.6'")
 
 

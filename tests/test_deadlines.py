@@ -43,7 +43,7 @@ AGENT = "publish_gate"
 PUBLISH = {"intent": "publish", "tag": "v1.2.0"}
 ASK = {"intent": "ask_owner", "question": "ship it on a Friday?"}
 DONE = {"intent": "done_for_now", "message": "not published: no one approved"}
-TIMED_OUT = "<timeout>\nintent: publish\nmessage: no answer within 2s\n</timeout>"
+TIMED_OUT = '<publish tag="v1.2.0"/><timeout>no answer within 2s</timeout>'
 NOT_YET = r"^the pending call is due at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, in [0-2] s: not timed out$"
 BUDGET_S = 60.0
 """A bound on waiting for the worker (it normally takes the deadline plus a second)."""

@@ -76,6 +76,11 @@ INTENTS = {
         "SearchFiles": "search_files",
         "DoneForNow": "done_for_now",
     },
+    "release_notes": {
+        "ListGitTags": "list_git_tags",
+        "ListCommits": "list_commits",
+        "PublishNotes": "publish_notes",
+    },
     "slack_responder": {
         "SearchDocs": "search_docs",
         "AskInChannel": "ask_in_channel",
@@ -134,7 +139,13 @@ def test_both_folders_hold_every_agent(folders: dict[str, Path]) -> None:
             "travel_support",
             "vercel_deploybot",
         ],
-        "tests/specs": ["github_issues", "mcp_filesystem", "publish_gate", "slack_responder"],
+        "tests/specs": [
+            "github_issues",
+            "mcp_filesystem",
+            "publish_gate",
+            "release_notes",
+            "slack_responder",
+        ],
     }
 
 

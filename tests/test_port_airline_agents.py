@@ -153,8 +153,9 @@ def test_baggage_question_via_faq_child() -> None:
         "What is the baggage allowance?"
     ]
     assert (
-        "<ask_faq_agent_result>\nresult:\n  intent: answer\n  message: One bag, under 50 pounds "
-        "and 22 x 14 x 9 inches.\n</ask_faq_agent_result>" in model.requests[-1].prompt
+        '<ask_faq_agent message="What is the baggage allowance?"/><result>\nintent: answer\n'
+        "message: One bag, under 50 pounds and 22 x 14 x 9 inches.\n</result>"
+        in model.requests[-1].prompt
     )
     assert model.remaining == 0
 

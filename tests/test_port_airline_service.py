@@ -294,7 +294,7 @@ def test_change_seat_over_three_turns() -> None:
         "seat_booking",
         "seat_booking",
     ]
-    assert "<user_message>\ntext: 14C please\n</user_message>" in model.requests[3].prompt
+    assert "<user_message>14C please</user_message>" in model.requests[3].prompt
     assert model.remaining == 0
 
 
@@ -384,5 +384,7 @@ def test_seat_update_refused_outside_seat_booking() -> None:
         "passenger_name": "",
     }
     assert thread.state.current_state == "seat_booking"
-    assert "<error>\nintent: update_seat\n" in model.requests[1].prompt
+    assert "<error intent=\"update_seat\">intent 'update_seat' is not allowed now" in (
+        model.requests[1].prompt
+    )
     assert model.remaining == 0

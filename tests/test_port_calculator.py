@@ -110,7 +110,7 @@ def test_hello_world() -> None:
     # nothing else in the thread
     assert kinds(thread) == ["thread_started", "user_message", "call:request_more_information"]
     assert calc.calls == []
-    assert "<user_message>\ntext: hello!\n</user_message>" in model.requests[0].prompt
+    assert "<user_message>hello!</user_message>" in model.requests[0].prompt
     assert model.requests[0].system == "You are a helpful assistant that can help with tasks."
     assert [intent.name for intent in model.requests[0].intents] == TOOLS
 
@@ -128,7 +128,7 @@ def test_math_operation() -> None:
     assert calc.calls == [("multiply", 3.0, 4.0)]
     assert thread.state.ended_by == "done_for_now"
     assert thread.state.last_result == 0  # only `add` sets it
-    assert "<multiply_result>\nresult: 12.0\n</multiply_result>" in model.requests[1].prompt
+    assert "<multiply a=3 b=4/><result>12</result>" in model.requests[1].prompt
     assert model.remaining == 0
 
 
@@ -242,7 +242,8 @@ def test_math_operation_post_clarification() -> None:
     (response,) = [e for e in thread.events if isinstance(e, HumanResponseEvent)]
     assert (response.call_id, response.text) == (asked, "lets try 12 instead")
     assert (
-        "<human_response>\ntext: lets try 12 instead\n</human_response>" in model.requests[1].prompt
+        "</request_more_information><human_response>lets try 12 instead</human_response>"
+        in model.requests[1].prompt
     )
     assert model.remaining == 0
 
@@ -266,7 +267,7 @@ def test_divide_denied_with_a_comment_then_approved() -> None:
     assert (thread.pending.intent, thread.pending.args) == ("divide", {"a": 3.0, "b": 5.0})
     assert thread.pending.call_id != first
     assert calc.calls == []  # the denied call never ran
-    assert f"<call_denied>\ncomment: {feedback}\n</call_denied>" in model.requests[1].prompt
+    assert f'<divide a=3 b=4/><denied comment="{feedback}"/>' in model.requests[1].prompt
     second = thread.pending.call_id
 
     model.add({"intent": "done_for_now", "message": "I divided 3 by 5 and the result is 0.6."})
@@ -281,7 +282,7 @@ def test_divide_denied_with_a_comment_then_approved() -> None:
     result_events = [e for e in thread.events if isinstance(e, ToolResultEvent)]
     assert [(e.call_id, e.intent, e.result) for e in result_events] == [(second, "divide", 0.6)]
     assert calc.calls == [("divide", 3.0, 5.0)]
-    assert "<divide_result>\nresult: 0.6\n</divide_result>" in model.requests[2].prompt
+    assert "<divide a=3 b=5/><approved/><result>0.6</result>" in model.requests[2].prompt
     assert final_message(thread) == "I divided 3 by 5 and the result is 0.6."
     assert thread.state.last_result == 0
     assert model.remaining == 0

@@ -334,9 +334,7 @@ def test_inbound_git_commits_starts_from_the_slack_payload() -> None:
     # server.ts puts the whole payload in the thread as <slack_message_received>
     assert model.requests[0].prompt == (
         "You are working on the following thread:\n\n"
-        "<slack_message_received>\n"
-        "type: agent_slack.received\n"
-        "is_test: false\n"
+        '<slack_message_received type="agent_slack.received" is_test=false>\n'
         "event:\n"
         "  thread_ts: '1741484452358769'\n"
         "  channel_id: C07HR5LJ0KT\n"
@@ -543,7 +541,7 @@ def test_promote_rejected_then_the_other_deployment_approved() -> None:
     assert thread.pending.args == {"vercel_deployment": DPL_1EE, "previous_deployment": DPL_OLD}
     assert thread.pending.summary == promote_summary(DPL_1EE)
     assert model.requests[-1].prompt.endswith(
-        f"<call_denied>\ncomment: {comment}\n</call_denied>\n\n\nWhat should the next step be?"
+        f'<denied comment="{comment}"/>\n\n\nWhat should the next step be?'
     )
     assert thread.state.promoted_deployment is None  # the denied call never ran
 
@@ -620,7 +618,7 @@ def test_approve_with_edits_runs_the_edited_call_and_keeps_the_original() -> Non
     assert thread.state.promoted_deployment is not None
     assert thread.state.promoted_deployment.model_dump(mode="json") == DPL_1EE
     # the model is told that what ran is not what it asked for
-    assert "<call_approved>\nedited_args:\n  vercel_deployment:\n    deployment_id: dpl_1ee\n" in (
+    assert "<approved>\nedited_args:\n  vercel_deployment:\n    deployment_id: dpl_1ee\n" in (
         model.requests[-1].prompt
     )
     reloaded = session.reload(thread)
@@ -813,9 +811,7 @@ def test_cli_approve_with_set_runs_the_edited_call(llm: FakeLLM, tmp_path: Path)
     )
     # the model read the edited args
     prompt = llm.requests[-1].body["messages"][1]["content"]
-    assert (
-        "<call_approved>\nedited_args:\n  seconds: 30\n  reasoning: dpl_77f is BUILDING\n" in prompt
-    )
+    assert "<approved>\nedited_args:\n  seconds: 30\n  reasoning: dpl_77f is BUILDING\n" in prompt
 
 
 def test_http_approval_with_args_runs_the_edited_call(

@@ -250,7 +250,7 @@ def test_what_time_is_my_flight_fetches_the_tickets_first_then_answers() -> None
     assert model.requests[0].prompt.endswith("Fetch the user's flight information first.")
     assert model.systems[1].endswith(f"Current time: {NOW}.")
     # the primary assistant reads the fetched tickets in its thread
-    assert "<fetch_user_flight_information_result>\nresult:\n- ticket_no: '7240005432906569'\n" in (
+    assert "<fetch_user_flight_information/><result>\n- ticket_no: '7240005432906569'\n" in (
         model.requests[1].prompt
     )
     assert session.reload(thread).state == thread.state
@@ -496,8 +496,7 @@ def test_hotel_denied_with_a_reason_the_model_reads_then_another_approved() -> N
     assert thread.pending.summary == "Book hotel 8"
     # the denial's comment is what the model read when it chose the Holiday Inn
     assert model.requests[-1].prompt.endswith(
-        "<book_hotel>\nintent: book_hotel\nhotel_id: 1\n</book_hotel>\n\n"
-        f"<call_denied>\ncomment: {reason}\n</call_denied>\n\nWhat should the next step be?"
+        f'<book_hotel hotel_id=1/><denied comment="{reason}"/>\n\nWhat should the next step be?'
     )
     assert model.systems[-1] == system_of(HOTELS)  # denied, still the hotel assistant
     assert thread.state.booked_hotel_id == 0  # the denied call set nothing
@@ -773,6 +772,7 @@ def test_a_denied_cancellation_never_runs_and_the_assistant_hands_back() -> None
     )
     assert booked(thread) == NOTHING_BOOKED
     # the flight assistant read the user's reason, then handed back to the primary assistant
-    assert "<call_denied>\ncomment: nevermind, keep it\n</call_denied>" in model.requests[3].prompt
+    denied = '<cancel_ticket ticket_no="7240005432906569"/><denied comment="nevermind, keep it"/>'
+    assert denied in model.requests[3].prompt
     assert model.systems[3:] == [system_of(FLIGHTS), system_of(PRIMARY)]
     assert session.reload(thread).state == thread.state

@@ -141,3 +141,39 @@ def test_the_sdk_reads_its_own_key_variable(llm: FakeLLM, monkeypatch: pytest.Mo
     llm.script(tool_call("done", {"message": "ok"}))
     _ask(AnthropicModel("claude-test"))
     assert llm.requests[0].headers["authorization"] == "Bearer from-the-environment"
+
+
+@pytest.mark.parametrize(
+    ("stable_prefix", "content"),
+    [
+        (0, "thread so far; next?"),
+        (
+            14,
+            [
+                {"type": "text", "text": "thread so far;", "cache_control": {"type": "ephemeral"}},
+                {"type": "text", "text": " next?"},
+            ],
+        ),
+        (
+            20,
+            [
+                {
+                    "type": "text",
+                    "text": "thread so far; next?",
+                    "cache_control": {"type": "ephemeral"},
+                }
+            ],
+        ),
+        (21, "thread so far; next?"),  # past the end: not a prefix of this prompt
+    ],
+)
+def test_the_stable_prefix_of_the_prompt_is_a_cache_breakpoint(
+    llm: FakeLLM, stable_prefix: int, content: Any
+) -> None:
+    llm.script(tool_call("done", {"message": "3"}))
+    request = ModelRequest(
+        REQUEST.system, "thread so far; next?", REQUEST.intents, stable_prefix=stable_prefix
+    )
+    _ask(_model(llm), request)
+    [sent] = llm.requests
+    assert sent.body["messages"] == [{"role": "user", "content": content}]

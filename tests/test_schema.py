@@ -34,6 +34,7 @@ SECTIONS = {
     "types",
     "state",
     "states",
+    "prefetch",
 }
 
 

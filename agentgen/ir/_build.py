@@ -87,6 +87,21 @@ class ControlState:
 
 
 @dataclass(frozen=True)
+class Prefetch:
+    """A tool call made before the model's first step: fixed args, and args from launch vars."""
+
+    tool: str
+    class_name: str
+    args: dict[str, Any]
+    from_vars: dict[str, str]  # param -> the launch var it takes
+
+    @property
+    def call(self) -> dict[str, Any]:
+        """The fixed part of the call as the model would write it: its intent, then the args."""
+        return {"intent": self.tool, **self.args}
+
+
+@dataclass(frozen=True)
 class AgentIR:
     """Everything the templates need to write one agent package."""
 
@@ -106,6 +121,7 @@ class AgentIR:
     states: tuple[ControlState, ...] = field(default=())
     input: dict[str, Any] | None = None  # the [input] object schema: `AgentInput`, `InputEvent`
     input_tag: str = "input"  # the context's tag of the input event
+    prefetch: tuple[Prefetch, ...] = ()
 
     @property
     def tools(self) -> tuple[Intent, ...]:
@@ -176,6 +192,10 @@ def build_ir(spec: Spec, spec_file: str) -> AgentIR:
         states=_states(spec),
         input=spec.input,
         input_tag=input_tag(spec.input),
+        prefetch=tuple(
+            Prefetch(e.tool, to_pascal(e.tool), dict(e.args), dict(e.from_vars))
+            for e in spec.prefetch
+        ),
     )
 
 

@@ -99,8 +99,8 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
             ),
         ),
         "context": ModuleNames(
-            defines=_words("Context render_event render_thread"),
-            imports=_EVENTS | _words("Any Iterable escape_tags to_yaml") | {INPUT_EVENT},
+            defines=_words("Context STABLE_EVERY render_event render_thread"),
+            imports=_EVENTS | _words("Any Iterable element") | {INPUT_EVENT},
         ),
         "events": ModuleNames(
             defines=_EVENTS

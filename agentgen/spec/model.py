@@ -263,6 +263,19 @@ class ControlState(_Section):
     )
 
 
+class PrefetchEntry(_Section):
+    """A tool call made before the model's first step (factor 13), recorded like any call."""
+
+    tool: Identifier = Field(description="The tool to call: one of [tools], without approval.")
+    args: dict[str, Any] = Field(
+        default_factory=dict, description="The call's fixed args, checked against its params."
+    )
+    from_vars: dict[str, Identifier] = Field(
+        default_factory=dict,
+        description="Args taken from the launch vars: param = the name of a [prompts.vars] entry.",
+    )
+
+
 class Spec(_Section):
     """One agent: the root of a spec file."""
 
@@ -300,4 +313,8 @@ class Spec(_Section):
     )
     states: dict[Identifier, ControlState] = Field(
         default_factory=dict, description="Control-flow states; without them one state allows all."
+    )
+    prefetch: list[PrefetchEntry] = Field(
+        default_factory=list,
+        description="Tool calls made, in order, before the model's first step of a thread.",
     )

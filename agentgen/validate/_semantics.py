@@ -26,6 +26,7 @@ from agentgen.spec.when import check_when
 from agentgen.validate._input import check_input
 from agentgen.validate._jsonschema import check_schema
 from agentgen.validate._positions import Path, PositionMap, position_in_string
+from agentgen.validate._prefetch import check_prefetch
 from agentgen.validate._problems import Problem
 from agentgen.validate._templates import THREAD_VARIABLE, check_template, uses_variable
 from agentgen.validate._tool_keys import check_tool_keys, terminal_problem
@@ -48,6 +49,7 @@ def check_semantics(spec: Spec, text: str, positions: PositionMap) -> list[Probl
         *_control_states(spec),
         *_prompts(spec, text, positions),
         *check_tool_keys(spec, text, positions),
+        *check_prefetch(spec),
     ]
 
 

@@ -13,6 +13,7 @@ from ._base import AgentgenError, ConfigurationError
 from ._calls import run_handler, takes_context
 from ._deadlines import DeadlineNotReached, TimeLimit, check_deadline
 from ._describe import describe_thread, parse_var
+from ._elements import element
 from ._engine import (
     EngineUnavailable,
     Work,
@@ -194,6 +195,7 @@ __all__ = [
     "default_store",
     "deliver",
     "describe_thread",
+    "element",
     "escape_tags",
     "event_json",
     "heartbeat_s",

@@ -90,7 +90,7 @@ class AnthropicModel:
             model=self.name,
             max_tokens=self.max_tokens,
             system=_system(request.system) or omit,
-            messages=[{"role": "user", "content": request.prompt}],
+            messages=[{"role": "user", "content": _prompt(request)}],
             tools=[_tool(intent) for intent in request.intents],
             tool_choice={"type": "any", "disable_parallel_tool_use": True},
         )
@@ -102,6 +102,20 @@ def _tool(intent: IntentSpec) -> ToolParam:
         "description": intent.description,
         "input_schema": intent.parameters,
     }
+
+
+def _prompt(request: ModelRequest) -> str | list[TextBlockParam]:
+    """The prompt, its stable prefix a block of its own marked as a cache breakpoint."""
+    # The thread grows at the end: the next steps' requests find this block cached.
+    cut, prompt = request.stable_prefix, request.prompt
+    if not 0 < cut <= len(prompt):
+        return prompt
+    stable: TextBlockParam = {
+        "type": "text",
+        "text": prompt[:cut],
+        "cache_control": {"type": "ephemeral"},
+    }
+    return [stable, {"type": "text", "text": prompt[cut:]}] if cut < len(prompt) else [stable]
 
 
 def _system(text: str) -> list[TextBlockParam]:

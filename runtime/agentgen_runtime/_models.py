@@ -28,6 +28,9 @@ class ModelRequest:
     intents: tuple[IntentSpec, ...]
     # the thread asking: adapters key the provider's prompt cache by it ("" for none)
     thread_id: str = ""
+    # how many of the prompt's first characters the thread's next requests repeat as they are
+    # (a provider may cache them); 0 when none are known to
+    stable_prefix: int = 0
 
 
 ModelOutput: TypeAlias = str | dict[str, Any]

@@ -236,11 +236,15 @@ class _Run:
         """Ask the model; a bad answer becomes an error event and None."""
         allowed = INTENTS_BY_STATE[self.state.current_state]
         variables = self.variables.model_dump()
+        thread = self.context.text()
+        prompt = render_next_step(thread, self.state.current_state, **variables)
+        start = prompt.find(thread)  # the stable part of the thread, where the prompt holds it
         request = ModelRequest(
             system=render_system(self.state.current_state, **variables),
-            prompt=render_next_step(self.context.text(), self.state.current_state, **variables),
+            prompt=prompt,
             intents=tuple(INTENTS[name] for name in allowed),
             thread_id=self.thread.id,
+            stable_prefix=start + self.context.stable_length() if start >= 0 else 0,
         )
         step = parse_step(await self.model.next_step(request), NEXT_STEP)
         if isinstance(step, StepError):

@@ -1,0 +1,101 @@
+"""The compact context format: each event one element, its short scalars inline.
+
+    <add a=2 b=3/>                      a call: each short scalar argument as an attribute
+    <add_result>5</add_result>          a short value as the content
+    <deploy env="prod">                 what is not short (nested, multi-line, long) in a body:
+    tags:                               YAML for data, text as it is
+    - v1.2.4
+    </deploy>
+
+Strings in attributes are JSON-quoted; numbers that are whole print without `.0` (a model
+reads `5` and `5.0` as the same number, and `.0` costs a token each time). Every tag-like `<`
+in text is escaped, so no value can close or open an element of the context.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from ._tags import escape_tags
+from ._yaml import to_yaml
+
+MAX_INLINE_CHARS = 80
+"""The longest string shown as an attribute; longer ones go in the element's body."""
+_WHOLE_LIMIT = 2**53  # beyond it, a float is not exactly the integer it prints as
+
+
+def element(tag: str, fields: Mapping[str, Any] | None = None, content: Any = None) -> str:
+    """`<tag k=v/>`, `<tag k=v>content</tag>` or `<tag k=v>` and a body; None fields left out."""
+    attributes: list[str] = []
+    rest: dict[str, Any] = {}
+    for key, value in (fields or {}).items():
+        if value is None:
+            continue
+        text = attribute_value(value)
+        if text is None:
+            rest[key] = value
+        else:
+            attributes.append(f" {key}={text}")
+    head = tag + "".join(attributes)
+    if rest:
+        body = {**rest, "content": content} if content is not None else rest
+        return f"<{head}>\n{_yaml_body(body)}</{tag}>"
+    if content is None:
+        return f"<{head}/>"
+    inline = _inline_content(content)
+    if inline is not None:
+        return f"<{head}>{inline}</{tag}>"
+    if isinstance(content, str):  # text of several lines, as it is
+        return f"<{head}>\n{escape_tags(content)}\n</{tag}>"
+    return f"<{head}>\n{_yaml_body(content)}</{tag}>"
+
+
+def attribute_value(value: Any) -> str | None:
+    """A scalar as an attribute shows it (strings JSON-quoted); None when it is not short."""
+    if isinstance(value, str):
+        short = len(value) <= MAX_INLINE_CHARS and "\n" not in value
+        return json.dumps(escape_tags(value), ensure_ascii=False) if short else None
+    return _number_or_bool(value)
+
+
+def _inline_content(value: Any) -> str | None:
+    """A single-line string as it is, or a number or bool; None for anything else."""
+    if isinstance(value, str):
+        return None if "\n" in value else str(escape_tags(value))
+    if value == {} or value == []:  # never an empty body
+        return json.dumps(value)
+    return _number_or_bool(value)
+
+
+def _number_or_bool(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _number(value)
+    return None
+
+
+def _number(value: float) -> str:
+    if math.isfinite(value) and value.is_integer() and abs(value) < _WHOLE_LIMIT:
+        return str(int(value))
+    return repr(value)
+
+
+def _yaml_body(value: Any) -> str:
+    """Data as block YAML, tags escaped and whole floats as integers; ends with a newline."""
+    return to_yaml(_whole_numbers(escape_tags(value)))
+
+
+def _whole_numbers(value: Any) -> Any:
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value) if abs(value) < _WHOLE_LIMIT else value
+    if isinstance(value, dict):
+        return {key: _whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(item) for item in value]
+    return value
