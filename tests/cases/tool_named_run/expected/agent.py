@@ -234,7 +234,9 @@ class _Run:
         variables = self.variables.model_dump()
         thread = self.context.text()
         prompt = render_next_step(thread, self.state.current_state, **variables)
-        start = prompt.find(thread)  # the stable part of the thread, where the prompt holds it
+        # where the prompt holds the thread: found by its start (a search for all of it would cost
+        # time in proportion to the thread on every step); a wrong guess only misses the cache
+        start = prompt.find(thread[:64]) if thread else -1
         request = ModelRequest(
             system=render_system(self.state.current_state, **variables),
             prompt=prompt,
