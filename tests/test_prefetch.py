@@ -1,8 +1,9 @@
-"""[[prefetch]]: tools run before the model's first step, recorded as ordinary calls and results.
+"""[[prefetch]] and [prompts.step_vars]: what the model's requests hold before and at each step.
 
 The release_notes spec (tests/specs) prefetches two tools, one with an arg from a launch var;
 the agent runs against the loopback fake OpenAI server, whose first request must already hold
-both results.
+both results. Its system prompt shows `today`, a step var: the test writes `step_vars` in the
+generated prompts.py, as a user would, so that it counts its calls.
 """
 
 from __future__ import annotations
@@ -20,13 +21,28 @@ from tests.packages import generate_package, import_package
 
 SPEC = Path(__file__).resolve().parent / "specs" / "release_notes.toml"
 pytestmark = pytest.mark.usefixtures("clean_model_env")
+VARS = {"repository": "acme/web"}
+
+
+STUB = '    raise NotImplementedError("step_vars in prompts.py is not written yet")\n'
+WRITTEN = '''def step_vars(state: AgentState) -> StepVars:
+    """Today, as the model sees it at this step (a count stands in for the clock)."""
+    CALLS.append(state.turns)
+    return {"today": f"day {len(CALLS)}"}
+
+
+CALLS: list[int] = []
+'''
 
 
 @pytest.fixture(scope="module")
 def agent(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
-    return import_package(
-        generate_package(SPEC, tmp_path_factory.mktemp("prefetch")), "release_notes"
-    )
+    folder = generate_package(SPEC, tmp_path_factory.mktemp("prefetch"))
+    prompts = folder / "release_notes" / "prompts.py"
+    text = prompts.read_text()
+    start, end = text.index("def step_vars("), text.index(STUB) + len(STUB)
+    prompts.write_text(text[:start] + WRITTEN + text[end:])
+    return import_package(folder, "release_notes")
 
 
 class Repository:
@@ -122,3 +138,33 @@ def test_a_queued_launch_prefetches_when_a_worker_takes_it_up(agent: ModuleType)
     done = asyncio.run(agent.resume(thread.id, None, model=model, store=store, handlers=handlers))
     assert done.status == "done"
     assert [name for name, _ in handlers.calls] == ["list_git_tags", "list_commits"]
+
+
+def test_step_vars_are_computed_before_each_model_call(agent: ModuleType) -> None:
+    calls = agent.prompts.CALLS
+    calls.clear()
+    steps = [{"intent": "list_git_tags", "limit": 1}, {"intent": "publish_notes", "notes": "-"}]
+    model = ScriptedModel(steps)
+    handlers = Repository()
+    asyncio.run(
+        agent.launch("notes", model=model, store=MemoryStore(), handlers=handlers, vars=VARS)
+    )
+    assert calls == [2, 3]  # the turns each call saw: the two prefetched calls count, as calls do
+    assert [request.system for request in model.requests] == [
+        "You write release notes for acme/web. Today is day 1.",
+        "You write release notes for acme/web. Today is day 2.",
+    ]
+
+
+def test_an_unwritten_step_vars_says_where_to_write_it(tmp_path: Path) -> None:
+    # imported under another name: the module fixture's package keeps "release_notes"
+    folder = generate_package(SPEC, tmp_path)
+    (folder / "release_notes").rename(folder / "release_notes_unwritten")
+    unwritten = import_package(folder, "release_notes_unwritten")
+    model = ScriptedModel([{"intent": "publish_notes", "notes": "-"}])
+    with pytest.raises(NotImplementedError, match=r"^step_vars in prompts\.py is not written yet$"):
+        asyncio.run(
+            unwritten.launch(
+                "notes", model=model, store=MemoryStore(), handlers=Repository(), vars=VARS
+            )
+        )

@@ -122,6 +122,7 @@ class AgentIR:
     input: dict[str, Any] | None = None  # the [input] object schema: `AgentInput`, `InputEvent`
     input_tag: str = "input"  # the context's tag of the input event
     prefetch: tuple[Prefetch, ...] = ()
+    step_vars: tuple[tuple[str, str], ...] = ()  # computed before each model call: (name, type)
 
     @property
     def tools(self) -> tuple[Intent, ...]:
@@ -192,6 +193,7 @@ def build_ir(spec: Spec, spec_file: str) -> AgentIR:
         states=_states(spec),
         input=spec.input,
         input_tag=input_tag(spec.input),
+        step_vars=tuple(sorted((n, PYTHON_TYPES[t]) for n, t in spec.prompts.step_vars.items())),
         prefetch=tuple(
             Prefetch(e.tool, to_pascal(e.tool), dict(e.args), dict(e.from_vars))
             for e in spec.prefetch

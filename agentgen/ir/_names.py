@@ -85,7 +85,7 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
                 "RESULT_EVENTS Response ResponseRefused ScriptedModel StepError Store Thread "
                 "ToolContext VERSION ValidationError compact_error dataclass "
                 "default_handlers default_store field functools hold_lease json_ready load_thread "
-                "new_id parse_step problem_text reduce render_next_step render_system "
+                "new_id parse_step problem_text reduce render_next_step render_system step_vars "
                 "resolve_model run_handler to_json ValueRefused check_json_value check_known_vars "
                 "event_json"
             )
@@ -154,11 +154,11 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
         "prompts": ModuleNames(
             defines=_words(
                 "NEXT_STEP PromptVars STATE_INSTRUCTIONS STATE_SYSTEMS SUMMARIES SYSTEM "
-                "render_next_step render_summary render_system"
+                "StepVars render_next_step render_summary render_system step_vars"
             ),
             imports=_words(
-                "Any BaseModel ConfigDict NextStep PromptTemplate StateName compile_template "
-                "functools"
+                "AgentState Any BaseModel ConfigDict NextStep PromptTemplate StateName TypedDict "
+                "compile_template functools"
             ),
         ),
         "reducer": ModuleNames(

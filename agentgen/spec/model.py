@@ -127,6 +127,13 @@ class PromptsSection(_Section):
         default_factory=dict,
         description="Extra template variables given at launch: name = JSON Schema type.",
     )
+    step_vars: dict[Identifier, VarType] = Field(
+        default_factory=dict,
+        description=(
+            "Template variables computed before each model call by `step_vars` in prompts.py"
+            " (the current time, fresh user info): name = JSON Schema type."
+        ),
+    )
 
 
 class ApprovalWhen(_Section):

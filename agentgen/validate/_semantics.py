@@ -427,13 +427,29 @@ def _unreachable(spec: Spec) -> list[Problem]:
 
 
 def _prompts(spec: Spec, text: str, positions: PositionMap) -> list[Problem]:
-    variables = set(spec.prompts.vars)
+    variables = set(spec.prompts.vars) | set(spec.prompts.step_vars)
     system, next_step = spec.prompts.system, spec.prompts.next_step
-    problems = check_template(system, ("prompts", "system"), variables, text, positions)
+    problems = _step_var_names(spec)
+    problems += check_template(system, ("prompts", "system"), variables, text, positions)
     next_path = ("prompts", "next_step")
     problems += check_template(next_step, next_path, variables | {THREAD_VARIABLE}, text, positions)
     if not uses_variable(next_step, THREAD_VARIABLE):
         message = "the next_step prompt must show the thread with {{ thread }}"
         hint = "add {{ thread }} where the events so far should appear"
         problems.append(Problem(next_path, "AG042", message, hint, at="key"))
+    return problems
+
+
+def _step_var_names(spec: Spec) -> list[Problem]:
+    """AG058: a step var named like a launch var, or `thread`."""
+    problems = []
+    for name in spec.prompts.step_vars:
+        path = ("prompts", "step_vars", name)
+        if name in spec.prompts.vars:
+            why, hint = "is also a launch var under [prompts.vars]", "rename one of them"
+        elif name == THREAD_VARIABLE:
+            why, hint = "is the thread's own variable", "choose another name"
+        else:
+            continue
+        problems.append(Problem(path, "AG058", f"step var '{name}' {why}", hint, at="key"))
     return problems

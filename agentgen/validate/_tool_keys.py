@@ -31,7 +31,8 @@ def check_tool_keys(spec: Spec, text: str, positions: PositionMap) -> list[Probl
     for name, state in spec.states.items():
         if state.system is not None:
             where = ("states", name, "system")
-            problems += check_template(state.system, where, set(spec.prompts.vars), text, positions)
+            variables = set(spec.prompts.vars) | set(spec.prompts.step_vars)
+            problems += check_template(state.system, where, variables, text, positions)
     return problems
 
 
