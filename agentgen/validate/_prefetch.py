@@ -8,6 +8,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError, UnknownType
 from referencing.exceptions import Unresolvable
 
+from agentgen.ir import is_nullable
 from agentgen.spec.hints import did_you_mean
 from agentgen.spec.model import PrefetchEntry, Spec, ToolSection
 from agentgen.validate._positions import Path
@@ -86,7 +87,7 @@ def _params_schema(spec: Spec, tool: ToolSection, given_later: set[str]) -> dict
     required = [
         name
         for name, param in tool.params.items()
-        if "default" not in param and name not in given_later and not _nullable(param)
+        if "default" not in param and name not in given_later and not is_nullable(param)
     ]
     return {
         "type": "object",
@@ -95,8 +96,3 @@ def _params_schema(spec: Spec, tool: ToolSection, given_later: set[str]) -> dict
         "additionalProperties": False,
         "$defs": spec.types,
     }
-
-
-def _nullable(param: dict[str, Any]) -> bool:
-    kinds = param.get("type")
-    return kinds == "null" or (isinstance(kinds, list) and "null" in kinds)

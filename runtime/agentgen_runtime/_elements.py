@@ -76,14 +76,15 @@ def _number_or_bool(value: Any) -> str | None:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return _number(value)
+        return repr(_whole(value))
     return None
 
 
-def _number(value: float) -> str:
+def _whole(value: float) -> int | float:
+    """The integer a whole float is exactly (a model reads `5` as it reads `5.0`), else it."""
     if math.isfinite(value) and value.is_integer() and abs(value) < _WHOLE_LIMIT:
-        return str(int(value))
-    return repr(value)
+        return int(value)
+    return value
 
 
 def _yaml_body(value: Any) -> str:
@@ -92,8 +93,8 @@ def _yaml_body(value: Any) -> str:
 
 
 def _whole_numbers(value: Any) -> Any:
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value) if abs(value) < _WHOLE_LIMIT else value
+    if isinstance(value, float):
+        return _whole(value)
     if isinstance(value, dict):
         return {key: _whole_numbers(item) for key, item in value.items()}
     if isinstance(value, list):
