@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from .stats import Row, fmt, median
+from .stats import Row, fmt, median, target
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARK = "cold start: a new Python process"
@@ -79,7 +79,6 @@ def targets(found: list[Row]) -> list[str]:
     measured = {row.system: row.value for row in found if row.benchmark == BENCHMARK}
     label = f"`{SHOW}` at or under {TARGET_S} s"
     value, floor = measured.get(SHOW), measured.get(MODEL_FLOOR)
-    if value is None or floor is None:
-        return [f"- {label}: not measured"]
-    verdict = "met" if value <= TARGET_S else "MISSED"
-    return [f"- {label}: {fmt(value)} s: {verdict} (the libraries in use alone: {fmt(floor)} s)"]
+    if floor is not None:
+        label += f" (the libraries in use alone: {fmt(floor)} s)"
+    return [target(label, value, " s", value is not None and value <= TARGET_S)]

@@ -24,7 +24,7 @@ from urllib.parse import quote, urlsplit
 from agentgen.runtime import MemoryStore, PostgresStore, ScriptedModel, Store
 
 from .ours import script, tool_results
-from .stats import Row, fmt, median
+from .stats import Row, fmt, median, quotient, target
 
 DSN_ENV = "AGENTGEN_TEST_POSTGRES_DSN"  # the server the PostgreSQL tests use
 THREADS, CALLS, SLEEP_S = 200, 11, 0.020
@@ -155,7 +155,5 @@ def targets(rows: list[Row]) -> list[str]:
     found = {row.system: row.value for row in rows if row.benchmark == CONCURRENT}
     ours, ideal = found.get(POSTGRES), found.get(IDEAL)
     label = f"{THREADS} concurrent threads on PostgreSQL within 2x of ideal"
-    if ours is None or not ideal:
-        return [f"- {label}: not measured"]
-    times = ours / ideal
-    return [f"- {label}: {fmt(times)}x: {'met' if times <= 2 else 'MISSED'}"]
+    times = quotient(ours, ideal)
+    return [target(label, times, "x", times is not None and times <= 2)]

@@ -27,7 +27,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from .stats import Row, fmt, median
+from .stats import Row, fmt, median, quotient, target
 
 TOOL_CALLS, SLEEP_S, CONCURRENCY, REQUESTS = 2, 0.020, 50, 1000
 THROUGHPUT = (
@@ -198,10 +198,8 @@ def targets(rows: list[Row]) -> list[str]:
     found = {row.system: row.value for row in rows if row.benchmark == THROUGHPUT}
     ours, bare = found.get(OURS), found.get(BARE)
     label = "HTTP throughput on PostgreSQL at least 0.8x bare Starlette"
-    if ours is None or not bare:
-        return [f"- {label}: not measured"]
-    times = ours / bare
-    return [f"- {label}: {fmt(times)}x: {'met' if times >= 0.8 else 'MISSED'}"]
+    times = quotient(ours, bare)
+    return [target(label, times, "x", times is not None and times >= 0.8)]
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["serve"]:

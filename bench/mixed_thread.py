@@ -28,7 +28,7 @@ from typing import Any
 from agentgen.runtime import MemoryStore, ModelRequest, ScriptedModel
 
 from . import context_cost
-from .stats import Row
+from .stats import Row, quotient, target
 
 STEPS = 47
 BENCHMARK_TOKENS = "mixed thread (47 model outputs): tokens per step (what the model reads)"
@@ -147,17 +147,10 @@ def targets(found: list[Row]) -> list[str]:
     """Issue 15's targets on the mixed thread."""
     tokens = {row.system: row.value for row in found if row.benchmark == BENCHMARK_TOKENS}
     share = next((row.value for row in found if row.benchmark == BENCHMARK_SHARE), None)
-    lines = []
-    ours, chat = tokens.get(OURS), tokens.get(CHAT)
+    ratio = quotient(tokens.get(OURS), tokens.get(CHAT))
     label = f"mixed thread: tokens per step at most {TOKEN_TARGET}x the chat transcript"
-    if ours is None or chat is None:
-        lines.append(f"- {label}: not measured")
-    else:
-        verdict = "met" if ours <= TOKEN_TARGET * chat else "MISSED"
-        lines.append(f"- {label}: {ours / chat:.3f}x: {verdict}")
-    label = f"mixed thread: at least {SHARE_TARGET:.0f}% of each prompt sent in the one before"
-    if share is None:
-        lines.append(f"- {label}: not measured")
-    else:
-        lines.append(f"- {label}: {share:.1f}%: {'met' if share >= SHARE_TARGET else 'MISSED'}")
-    return lines
+    shared = f"mixed thread: at least {SHARE_TARGET:.0f}% of each prompt sent in the one before"
+    return [
+        target(label, ratio, "x", ratio is not None and ratio <= TOKEN_TARGET),
+        target(shared, share, "%", share is not None and share >= SHARE_TARGET),
+    ]

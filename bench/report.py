@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import cold_start, concurrency, http_load, mixed_thread, sqlite_durable
-from .stats import Row, fmt, table
+from .stats import Row, fmt, table, target
 from .suite import DURABLE, GENERATE, context_targets
 
 OURS = "agentgen"
@@ -24,13 +24,6 @@ def value(rows: list[Row], benchmark: str, system: str, size: str) -> float | No
         if (row.benchmark, row.system, row.size) == (benchmark, system, size):
             return row.value
     return None
-
-
-def target(label: str, measured: float | None, unit: str, met: bool) -> str:
-    """One line: the target, what was measured, and whether it is met."""
-    if measured is None:
-        return f"- {label}: not measured"
-    return f"- {label}: {fmt(measured)}{unit}: {'met' if met else 'MISSED'}"
 
 
 def step_targets(rows: list[Row], sizes: tuple[int, ...]) -> list[str]:

@@ -35,7 +35,7 @@ from agentgen.runtime import (
 )
 
 from .ours import new_db, script, tool_results
-from .stats import Row, fmt, median
+from .stats import Row, fmt, median, target
 
 THREADS, MODEL_CALLS, SLEEP_S, TICK_S = 200, 11, 0.02, 0.001
 CONCURRENT = f"SQLite, {THREADS} concurrent threads x {MODEL_CALLS} model calls of 20 ms"
@@ -235,9 +235,7 @@ def targets(rows: list[Row]) -> list[str]:
         return found[0] if found else None
 
     def line(label: str, measured: float | None, unit: str, limit: float) -> str:
-        if measured is None:
-            return f"- {label}: not measured"
-        return f"- {label}: {fmt(measured)}{unit}: {'met' if measured <= limit else 'MISSED'}"
+        return target(label, measured, unit, measured is not None and measured <= limit)
 
     ideal, ours = value(CONCURRENT, IDEAL), value(CONCURRENT, OURS)
     floor, step = value(STEP, FLOOR), value(STEP, OURS)

@@ -37,6 +37,18 @@ def median_ms(action: Callable[[], object], repeats: int) -> float:
     return median(timed(action) for _ in range(repeats)) * 1000
 
 
+def target(label: str, measured: float | None, unit: str, met: bool) -> str:
+    """One line of the report's targets: the target, what was measured, and whether it is met."""
+    if measured is None:
+        return f"- {label}: not measured"
+    return f"- {label}: {fmt(measured)}{unit}: {'met' if met else 'MISSED'}"
+
+
+def quotient(top: float | None, bottom: float | None) -> float | None:
+    """`top / bottom`, or None when either is missing or `bottom` is 0."""
+    return top / bottom if top is not None and bottom else None
+
+
 def fmt(value: float) -> str:
     """A number with about three significant digits, no exponent."""
     if value == 0:

@@ -16,7 +16,7 @@ from agentgen.runtime import MemoryStore
 
 from . import context_cost, generation, ours
 from .machine import version
-from .stats import Row, median
+from .stats import Row, median, quotient, target
 
 PEERS = {
     "langgraph": "LangGraph",
@@ -333,20 +333,14 @@ def context_targets(rows: list[Row]) -> list[str]:
         found = {
             row.system: row.value for row in rows if (row.benchmark, row.size) == (PER_STEP, size)
         }
-        ours_tokens, chat = found.get("agentgen"), found.get(CHAT)
+        ratio = quotient(found.get("agentgen"), found.get(CHAT))
         label = f"chain {size}: tokens per step at most 0.8x the chat transcript"
-        if ours_tokens is None or not chat:
-            lines.append(f"- {label}: not measured")
-            continue
-        ratio = ours_tokens / chat
-        lines.append(f"- {label}: {ratio:.3f}x: {'met' if ratio <= 0.8 else 'MISSED'}")
+        lines.append(target(label, ratio, "x", ratio is not None and ratio <= 0.8))
     growth = {row.size: row.value for row in rows if row.benchmark == GROWTH}
     small, large = (growth.get(f"N={n}") for n in GROWTH_SIZES)
+    ratio = quotient(large, small)
     label = f"per step at 10,000 steps within {GROWTH_TARGET}x of 200 steps"
-    if small is None or large is None:
-        return [*lines, f"- {label}: not measured"]
-    ratio = large / small
-    return [*lines, f"- {label}: {ratio:.2f}x: {'met' if ratio <= GROWTH_TARGET else 'MISSED'}"]
+    return [*lines, target(label, ratio, "x", ratio is not None and ratio <= GROWTH_TARGET)]
 
 
 GENERATE, CHECK = "generate (10 tools per agent)", "check (10 tools per agent)"
