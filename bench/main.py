@@ -13,6 +13,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` importable from t
 from bench import (
     cold_start,
     concurrency,
+    context_budget,
     engines,
     http_load,
     machine,
@@ -78,6 +79,7 @@ def run(config: suite.Config, workdir: Path) -> list[Row]:
     if "context" in config.sections:
         rows += suite.context_rows(config, agent)
         rows += mixed_thread.rows(suite.encoder())
+        rows += context_budget.rows(suite.encoder(), workdir)
         rows += suite.growth_rows(config, agent, workdir)
     if "generation" in config.sections:
         rows += suite.generation_rows(config, workdir)

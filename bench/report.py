@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import cold_start, concurrency, http_load, mixed_thread, sqlite_durable
+from . import cold_start, concurrency, context_budget, http_load, mixed_thread, sqlite_durable
 from .stats import Row, fmt, table, target
 from .suite import DURABLE, GENERATE, context_targets
 
@@ -68,6 +68,8 @@ def render(machine: str, rows: list[Row], sizes: tuple[int, ...], counts: tuple[
             + "\n".join(concurrency.targets(rows) + http_load.targets(rows)),
             "Targets (issue 14, cold start):\n" + "\n".join(cold_start.targets(rows)),
             "Targets (issue 15, context):\n"
-            + "\n".join(context_targets(rows) + mixed_thread.targets(rows)),
+            + "\n".join(
+                context_targets(rows) + mixed_thread.targets(rows) + context_budget.targets(rows)
+            ),
         ]
     )

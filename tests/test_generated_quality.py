@@ -81,6 +81,10 @@ INTENTS = {
         "ListCommits": "list_commits",
         "PublishNotes": "publish_notes",
     },
+    "research_log": {
+        "ReadPage": "read_page",
+        "Report": "report",
+    },
     "slack_responder": {
         "SearchDocs": "search_docs",
         "AskInChannel": "ask_in_channel",
@@ -144,6 +148,7 @@ def test_both_folders_hold_every_agent(folders: dict[str, Path]) -> None:
             "mcp_filesystem",
             "publish_gate",
             "release_notes",
+            "research_log",
             "slack_responder",
         ],
     }

@@ -35,6 +35,7 @@ SECTIONS = {
     "state",
     "states",
     "prefetch",
+    "context",
 }
 
 

@@ -102,6 +102,16 @@ class Prefetch:
 
 
 @dataclass(frozen=True)
+class Budget:
+    """A [context] max_tokens and how a thread over it is compacted."""
+
+    max_tokens: int
+    keep_last: int
+    summarize: bool
+    summary_prompt: str
+
+
+@dataclass(frozen=True)
 class AgentIR:
     """Everything the templates need to write one agent package."""
 
@@ -123,6 +133,8 @@ class AgentIR:
     input_tag: str = "input"  # the context's tag of the input event
     prefetch: tuple[Prefetch, ...] = ()
     step_vars: tuple[tuple[str, str], ...] = ()  # computed before each model call: (name, type)
+    budget: Budget | None = None  # None: the model reads the whole thread
+    truncate_results: int | None = None  # the most characters of a result the model reads
 
     @property
     def tools(self) -> tuple[Intent, ...]:
@@ -198,7 +210,16 @@ def build_ir(spec: Spec, spec_file: str) -> AgentIR:
             Prefetch(e.tool, to_pascal(e.tool), dict(e.args), dict(e.from_vars))
             for e in spec.prefetch
         ),
+        budget=_budget(spec),
+        truncate_results=spec.context.truncate_results,
     )
+
+
+def _budget(spec: Spec) -> Budget | None:
+    context = spec.context
+    if context.max_tokens is None:
+        return None
+    return Budget(context.max_tokens, context.keep_last, context.summarize, context.summary_prompt)
 
 
 def _intents(spec: Spec) -> tuple[Intent, ...]:

@@ -35,7 +35,7 @@ class ModuleNames:
 _EVENTS = _words(
     "ApprovalEvent ErrorEvent EscalationEvent Event HumanResponseEvent ThreadPaused "
     "ThreadResumed ThreadStarted ToolCallEvent ToolResultEvent UserMessageEvent SubAgentEvent"
-    " TimeoutEvent"
+    " TimeoutEvent SummaryEvent"
 )
 _PEOPLE = _words("Approval HumanResponse UserMessage")
 # An agent with a `timeout` on some call also has the response its deadline gives.
@@ -96,11 +96,21 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
             | _words(
                 "ChildSettings SubAgentHandlers SubAgentOutcome TypedDict advance_child "
                 "child_thread_id sub_agent_stopped"
+            )
+            # an agent with a [context] budget compacts its thread
+            | _words(
+                "KEEP_LAST MAX_TOKENS SUMMARY_INTENT parse_summary render_summary_prompt "
+                "count_tokens request_tokens"
             ),
         ),
         "context": ModuleNames(
-            defines=_words("Context STABLE_EVERY render_event render_thread"),
-            imports=_EVENTS | _words("Any Iterable element") | {INPUT_EVENT},
+            defines=_words(
+                "Context KEEP_LAST MAX_TOKENS STABLE_EVERY TRUNCATE_RESULTS count_tokens "
+                "offer_tokens render_event render_thread request_tokens"
+            ),
+            imports=_EVENTS
+            | _words("Any IntentSpec Iterable ModelRequest bisect element json")
+            | {INPUT_EVENT},
         ),
         "events": ModuleNames(
             defines=_EVENTS
@@ -153,8 +163,9 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
         ),
         "prompts": ModuleNames(
             defines=_words(
-                "NEXT_STEP PromptVars STATE_INSTRUCTIONS STATE_SYSTEMS SUMMARIES SYSTEM "
-                "StepVars render_next_step render_summary render_system step_vars"
+                "NEXT_STEP PromptVars STATE_INSTRUCTIONS STATE_SYSTEMS SUMMARIES SUMMARY_PROMPT "
+                "SYSTEM StepVars render_next_step render_summary render_summary_prompt "
+                "render_system step_vars"
             ),
             imports=_words(
                 "AgentState Any BaseModel ConfigDict NextStep PromptTemplate StateName TypedDict "

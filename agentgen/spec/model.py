@@ -67,6 +67,14 @@ You are working on the following thread:
 {{ thread }}
 
 What should the next step be?"""
+DEFAULT_SUMMARY_PROMPT = """\
+You are working on the following thread:
+
+{{ thread }}
+
+It is too long to keep in full: summarize it for yourself. Keep what you will need later:
+what was asked, what was done and what came of it, what was decided and why, and what is
+still open. Keep ids, names, numbers and quoted text exact."""
 
 
 class _Section(BaseModel):
@@ -133,6 +141,41 @@ class PromptsSection(_Section):
             "Template variables computed before each model call by `step_vars` in prompts.py"
             " (the current time, fresh user info): name = JSON Schema type."
         ),
+    )
+
+
+class ContextSection(_Section):
+    """[context]: how much of the thread the model reads (factor 3: own your context window)."""
+
+    max_tokens: int | None = Field(
+        None,
+        ge=200,
+        description=(
+            "The most tokens a request may hold (system prompt, prompt and tool schemas, as"
+            " context.py's count_tokens estimates them); past it the oldest events are compacted."
+        ),
+    )
+    truncate_results: int | None = Field(
+        None,
+        ge=20,
+        description=(
+            "The most characters of a tool result the model reads; the rest is cut, and the cut"
+            " marked (the thread keeps all of it)."
+        ),
+    )
+    keep_last: int = Field(
+        40, ge=1, description="Events kept as they are when the thread is compacted."
+    )
+    summarize: bool = Field(
+        False,
+        description=(
+            "Compacted events are folded into a summary written by the model (true), or left"
+            " out with their number shown (false)."
+        ),
+    )
+    summary_prompt: str = Field(
+        DEFAULT_SUMMARY_PROMPT,
+        description="The prompt asking for the summary (Jinja2); must use {{ thread }}.",
     )
 
 
@@ -324,4 +367,8 @@ class Spec(_Section):
     prefetch: list[PrefetchEntry] = Field(
         default_factory=list,
         description="Tool calls made, in order, before the model's first step of a thread.",
+    )
+    context: ContextSection = Field(
+        default_factory=ContextSection,  # type: ignore[arg-type]
+        description="A budget for what the model reads of the thread.",
     )

@@ -23,6 +23,7 @@ from agentgen.spec.names import (
     to_pascal,
 )
 from agentgen.spec.when import check_when
+from agentgen.validate._context import check_context
 from agentgen.validate._input import check_input
 from agentgen.validate._jsonschema import check_schema
 from agentgen.validate._positions import Path, PositionMap, position_in_string
@@ -50,6 +51,7 @@ def check_semantics(spec: Spec, text: str, positions: PositionMap) -> list[Probl
         *_prompts(spec, text, positions),
         *check_tool_keys(spec, text, positions),
         *check_prefetch(spec),
+        *check_context(spec, text, positions),
     ]
 
 

@@ -235,19 +235,7 @@ class _Run:
     async def next_step(self) -> NextStep | None:
         """Ask the model; a bad answer becomes an error event and None."""
         allowed = INTENTS_BY_STATE[self.state.current_state]
-        variables = self.variables.model_dump()
-        thread = self.context.text()
-        prompt = render_next_step(thread, self.state.current_state, **variables)
-        # where the prompt holds the thread: found by its start (a search for all of it would cost
-        # time in proportion to the thread on every step); a wrong guess only misses the cache
-        start = prompt.find(thread[:64]) if thread else -1
-        request = ModelRequest(
-            system=render_system(self.state.current_state, **variables),
-            prompt=prompt,
-            intents=tuple(INTENTS[name] for name in allowed),
-            thread_id=self.thread.id,
-            stable_prefix=start + self.context.stable_length() if start >= 0 else 0,
-        )
+        request = self.request(allowed)
         step = parse_step(await self.model.next_step(request), NEXT_STEP)
         if isinstance(step, StepError):
             await self.record(ErrorEvent(source="model", message=step.message))
@@ -259,6 +247,22 @@ class _Run:
             await self.record(ErrorEvent(source="model", message=message, intent=step.intent))
             return None
         return step
+
+    def request(self, allowed: tuple[str, ...]) -> ModelRequest:
+        """The next-step request: the prompts around the thread so far, and the intents allowed."""
+        variables = self.variables.model_dump()
+        thread = self.context.text()
+        prompt = render_next_step(thread, self.state.current_state, **variables)
+        # where the prompt holds the thread: found by its start (a search for all of it would cost
+        # time in proportion to the thread on every step); a wrong guess only misses the cache
+        start = prompt.find(thread[:64]) if thread else -1
+        return ModelRequest(
+            system=render_system(self.state.current_state, **variables),
+            prompt=prompt,
+            intents=tuple(INTENTS[name] for name in allowed),
+            thread_id=self.thread.id,
+            stable_prefix=start + self.context.stable_length() if start >= 0 else 0,
+        )
 
     async def handle(self, step: NextStep) -> None:
         """What each intent does."""

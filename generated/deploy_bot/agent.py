@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from agentgen_runtime import (
+    SUMMARY_INTENT,
     Model,
     ModelConfig,
     ModelRequest,
@@ -33,6 +34,7 @@ from agentgen_runtime import (
     json_ready,
     new_id,
     parse_step,
+    parse_summary,
     problem_text,
     resolve_model,
     run_handler,
@@ -42,7 +44,7 @@ from pydantic import ValidationError
 from pydantic_core import to_json
 
 from . import handlers as default_handlers
-from .context import Context
+from .context import KEEP_LAST, MAX_TOKENS, Context, count_tokens, request_tokens
 from .events import (
     RESULT_EVENTS,
     Approval,
@@ -54,6 +56,7 @@ from .events import (
     HumanResponse,
     HumanResponseEvent,
     Response,
+    SummaryEvent,
     ThreadPaused,
     ThreadResumed,
     ThreadStarted,
@@ -63,7 +66,7 @@ from .events import (
     UserMessageEvent,
 )
 from .handler_types import DepsT, Handlers, ToolContext
-from .prompts import PromptVars, render_next_step, render_system
+from .prompts import PromptVars, render_next_step, render_summary_prompt, render_system
 from .reducer import reduce
 from .state import AgentState, Pending, Thread
 from .threads import load_thread
@@ -247,19 +250,9 @@ class _Run:
     async def next_step(self) -> NextStep | None:
         """Ask the model; a bad answer becomes an error event and None."""
         allowed = INTENTS_BY_STATE[self.state.current_state]
-        variables = self.variables.model_dump()
-        thread = self.context.text()
-        prompt = render_next_step(thread, self.state.current_state, **variables)
-        # where the prompt holds the thread: found by its start (a search for all of it would cost
-        # time in proportion to the thread on every step); a wrong guess only misses the cache
-        start = prompt.find(thread[:64]) if thread else -1
-        request = ModelRequest(
-            system=render_system(self.state.current_state, **variables),
-            prompt=prompt,
-            intents=tuple(INTENTS[name] for name in allowed),
-            thread_id=self.thread.id,
-            stable_prefix=start + self.context.stable_length() if start >= 0 else 0,
-        )
+        request = await self.request_within_budget(allowed)
+        if request is None:  # a summary that the budget needed failed: an error event says why
+            return None
         step = parse_step(await self.model.next_step(request), NEXT_STEP)
         if isinstance(step, StepError):
             await self.record(ErrorEvent(source="model", message=step.message))
@@ -271,6 +264,75 @@ class _Run:
             await self.record(ErrorEvent(source="model", message=message, intent=step.intent))
             return None
         return step
+
+    def request(self, allowed: tuple[str, ...]) -> ModelRequest:
+        """The next-step request: the prompts around the thread so far, and the intents allowed."""
+        variables = self.variables.model_dump()
+        thread = self.context.text()
+        prompt = render_next_step(thread, self.state.current_state, **variables)
+        # where the prompt holds the thread: found by its start (a search for all of it would cost
+        # time in proportion to the thread on every step); a wrong guess only misses the cache
+        start = prompt.find(thread[:64]) if thread else -1
+        return ModelRequest(
+            system=render_system(self.state.current_state, **variables),
+            prompt=prompt,
+            intents=tuple(INTENTS[name] for name in allowed),
+            thread_id=self.thread.id,
+            stable_prefix=start + self.context.stable_length() if start >= 0 else 0,
+        )
+
+    async def request_within_budget(self, allowed: tuple[str, ...]) -> ModelRequest | None:
+        """The request; over MAX_TOKENS, once the thread's oldest events are compacted to bring
+        it down to half of it (room for the next steps). None when a summary failed."""
+        request = self.request(allowed)
+        if request_tokens(request) <= MAX_TOKENS:
+            return request
+        while request_tokens(request) > MAX_TOKENS // 2:
+            through = self.cut(request_tokens(request) - MAX_TOKENS // 2)
+            if through is None:  # what is left is one line of events: it is sent as it is
+                break
+            if not await self.compact(through):
+                return None
+            request = self.request(allowed)
+        return request
+
+    def cut(self, excess: int) -> int | None:
+        """Where to compact: KEEP_LAST events kept, or fewer while the ones before them come to
+        less than `excess` tokens; None when there is nothing before the last line."""
+        keep, through = KEEP_LAST, None
+        while keep >= 1:
+            through = self.context.cut(keep)
+            if through is not None and count_tokens(self.context.text_before(through)) >= excess:
+                return through
+            keep //= 2
+        return through  # all but the last line, if that is less than `excess`
+
+    async def compact(self, through: int) -> bool:
+        """Fold the events before `through` (or fewer, if those are more than a request holds)
+        into a summary event; False, and an error event, when the model gave no summary."""
+        request = self.summary_request(through)
+        while request_tokens(request) > MAX_TOKENS:  # too much for one request: fold a part first
+            fewer = self.context.cut_before(through)
+            if fewer is None:
+                break
+            through, request = fewer, self.summary_request(fewer)
+        summary = parse_summary(await self.model.next_step(request))
+        if isinstance(summary, StepError):
+            await self.record(ErrorEvent(source="model", message=f"no summary: {summary.message}"))
+            return False
+        await self.record(SummaryEvent(through=through, text=summary))
+        return True
+
+    def summary_request(self, through: int) -> ModelRequest:
+        """Asks the model for a summary of what a compaction at `through` replaces."""
+        variables = self.variables.model_dump()
+        thread = self.context.text_before(through)
+        return ModelRequest(
+            system=render_system(self.state.current_state, **variables),
+            prompt=render_summary_prompt(thread, **variables),
+            intents=(SUMMARY_INTENT,),
+            thread_id=self.thread.id,
+        )
 
     async def handle(self, step: NextStep) -> None:
         """What each intent does."""

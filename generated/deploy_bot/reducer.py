@@ -15,6 +15,7 @@ from .events import (
     EscalationEvent,
     Event,
     HumanResponseEvent,
+    SummaryEvent,
     ThreadPaused,
     ThreadResumed,
     ThreadStarted,
@@ -60,6 +61,8 @@ def reduce(state: AgentState, event: Event) -> AgentState:
             return _update(state, status="awaiting_human", pending=pending, in_progress=None)
         case ThreadPaused():
             return _update(state, status="paused")
+        case SummaryEvent():  # it changes what the model reads, not where the thread stands
+            return state
 
 
 def fold(events: Iterable[Event]) -> AgentState:

@@ -73,6 +73,7 @@ from ._sub_agents import (
     child_thread_id,
     sub_agent_stopped,
 )
+from ._summaries import SUMMARY_INTENT, parse_summary
 from ._tags import escape_tags
 from ._templates import PromptTemplate, compile_template
 from ._urls import default_store, store_from_url
@@ -136,6 +137,7 @@ __all__ = [
     "MAX_ID_CHARS",
     "MAX_JSON_DEPTH",
     "MAX_TEXT_CHARS",
+    "SUMMARY_INTENT",
     "AgentgenError",
     "AnthropicModel",
     "CallbackSender",
@@ -207,6 +209,7 @@ __all__ = [
     "missing_extra",
     "new_id",
     "parse_step",
+    "parse_summary",
     "parse_var",
     "path_thread_id",
     "post_callback",

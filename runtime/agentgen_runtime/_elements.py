@@ -27,8 +27,17 @@ MAX_INLINE_CHARS = 80
 _WHOLE_LIMIT = 2**53  # beyond it, a float is not exactly the integer it prints as
 
 
-def element(tag: str, fields: Mapping[str, Any] | None = None, content: Any = None) -> str:
-    """`<tag k=v/>`, `<tag k=v>content</tag>` or `<tag k=v>` and a body; None fields left out."""
+def element(
+    tag: str,
+    fields: Mapping[str, Any] | None = None,
+    content: Any = None,
+    *,
+    max_chars: int | None = None,
+) -> str:
+    """`<tag k=v/>`, `<tag k=v>content</tag>` or `<tag k=v>` and a body; None fields left out.
+
+    With `max_chars`, a body longer than that is cut there, and a last line says how much was.
+    """
     attributes: list[str] = []
     rest: dict[str, Any] = {}
     for key, value in (fields or {}).items():
@@ -41,16 +50,33 @@ def element(tag: str, fields: Mapping[str, Any] | None = None, content: Any = No
             attributes.append(f" {key}={text}")
     head = tag + "".join(attributes)
     if rest:
-        body = {**rest, "content": content} if content is not None else rest
-        return f"<{head}>\n{_yaml_body(body)}</{tag}>"
-    if content is None:
+        body = _yaml_body({**rest, "content": content} if content is not None else rest)
+    elif content is None:
         return f"<{head}/>"
-    inline = _inline_content(content)
-    if inline is not None:
-        return f"<{head}>{inline}</{tag}>"
-    if isinstance(content, str):  # text of several lines, as it is
-        return f"<{head}>\n{escape_tags(content)}\n</{tag}>"
-    return f"<{head}>\n{_yaml_body(content)}</{tag}>"
+    else:
+        inline = _inline_content(content)
+        if inline is not None and (max_chars is None or len(inline) <= max_chars):
+            return f"<{head}>{inline}</{tag}>"
+        body = _body(content)
+    if max_chars is not None and len(body) > max_chars:
+        body = cut_text(body, max_chars)
+    return f"<{head}>\n{body}</{tag}>"
+
+
+def cut_text(text: str, limit: int) -> str:
+    """The first `limit` characters of `text`, then a line saying how many were cut."""
+    whole = text.rstrip("\n")
+    if len(whole) <= limit:
+        return text
+    kept = whole[:limit].rstrip("\n")
+    return f"{kept}\n[cut: {len(whole) - limit} of {len(whole)} characters not shown]\n"
+
+
+def _body(content: Any) -> str:
+    """Text as it is (tags escaped), data as block YAML; ends with a newline."""
+    if isinstance(content, str):
+        return str(escape_tags(content)) + "\n"
+    return _yaml_body(content)
 
 
 def attribute_value(value: Any) -> str | None:

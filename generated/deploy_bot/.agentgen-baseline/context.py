@@ -12,14 +12,20 @@ Each event becomes one element, its short values inline and the rest as a YAML b
 What happens to a call (its approval or denial, its result or error, the answer to a question)
 follows it on the same line. Rendering is append-only: every step's thread
 starts with the previous step's, which lets providers cache the prompt prefix.
+
+Only a compaction changes the start: when a request would hold more than MAX_TOKENS, a
+`summary` event takes the place of the oldest events (the model's summary of them),
+and the text goes on from there. The thread keeps every event.
 """
 
 from __future__ import annotations
 
+import bisect
+import json
 from collections.abc import Iterable
 from typing import Any
 
-from agentgen_runtime import element
+from agentgen_runtime import IntentSpec, ModelRequest, element
 
 from .events import (
     ApprovalEvent,
@@ -27,6 +33,7 @@ from .events import (
     EscalationEvent,
     Event,
     HumanResponseEvent,
+    SummaryEvent,
     ThreadPaused,
     ThreadResumed,
     ThreadStarted,
@@ -35,6 +42,13 @@ from .events import (
     ToolResultEvent,
     UserMessageEvent,
 )
+
+TRUNCATE_RESULTS = 2000
+"""[context] truncate_results: the most characters of a tool result that the model reads."""
+MAX_TOKENS = 8000
+"""[context] max_tokens: the most tokens a request may hold, as `count_tokens` counts them."""
+KEEP_LAST = 40
+"""[context] keep_last: the events a compaction keeps as they are (fewer if they alone are over)."""
 
 
 def render_event(event: Event, *, on_its_call_line: bool = False) -> str | None:
@@ -52,7 +66,8 @@ def render_event(event: Event, *, on_its_call_line: bool = False) -> str | None:
             )
         case ToolResultEvent():
             tag = "result" if on_its_call_line else f"{event.intent}_result"
-            return element(tag, content=event.model_dump(mode="json", by_alias=True)["result"])
+            result = event.model_dump(mode="json", by_alias=True)["result"]
+            return element(tag, content=result, max_chars=TRUNCATE_RESULTS)  # the event keeps all
         case ErrorEvent():
             return element(
                 "error", {"intent": None if on_its_call_line else event.intent}, event.message
@@ -77,6 +92,8 @@ def render_event(event: Event, *, on_its_call_line: bool = False) -> str | None:
             )
         case ThreadStarted() | ThreadPaused() | ThreadResumed():
             return None
+        case SummaryEvent():  # Context.add puts it in place of the events it stands for
+            return None
 
 
 def render_thread(events: Iterable[Event], *, hide_resolved_errors: bool = False) -> str:
@@ -85,6 +102,28 @@ def render_thread(events: Iterable[Event], *, hide_resolved_errors: bool = False
     for event in events:
         context.add(event)
     return context.text()
+
+
+def count_tokens(text: str) -> int:
+    """About how many tokens `text` is: one per 3 characters.
+
+    OpenAI's o200k tokenizer counts about that on a thread of calls and numbers, and half as
+    many on English prose: the budget errs on the safe side. Count with your model's own
+    tokenizer here for an exact budget.
+    """
+    return (len(text) + 2) // 3
+
+
+def request_tokens(request: ModelRequest) -> int:
+    """What the model reads of `request`: its system prompt, its prompt and the tools offered."""
+    return (
+        count_tokens(request.system) + count_tokens(request.prompt) + offer_tokens(request.intents)
+    )
+
+
+def offer_tokens(intents: Iterable[IntentSpec]) -> int:
+    """The tools offered: each one's name, description and JSON Schema."""
+    return sum(count_tokens(i.name + i.description + json.dumps(i.parameters)) for i in intents)
 
 
 STABLE_EVERY = 16
@@ -98,8 +137,11 @@ class Context:
     def __init__(self, *, hide_resolved_errors: bool = False) -> None:
         self.hide_resolved_errors = hide_resolved_errors
         self._blocks: list[str] = []  # each with the separator that goes before it
+        self._seqs: list[int] = []  # each block's event, by its index in the thread
+        self._events = 0  # how many were added
+        self._head = ""  # what stands for the compacted events: their summary, or their number
+        self._omitted = 0  # how many shown events compactions left out
         self._unresolved_errors: list[int] = []
-        self._hidden: set[int] = set()
         self._line_call: str | None = None  # the call whose line the last block is on
         # the shown blocks joined so far, and the blocks added since: each step joins only its
         # own new blocks onto the text, so a long thread is not re-joined on every step
@@ -110,6 +152,10 @@ class Context:
 
     def add(self, event: Event) -> None:
         """Render one more event; with `hide_resolved_errors`, a success hides earlier errors."""
+        seq, self._events = self._events, self._events + 1
+        if isinstance(event, SummaryEvent):
+            self._compact(event)
+            return
         call_id = getattr(event, "call_id", None)
         on_its_line = (
             call_id is not None
@@ -131,6 +177,7 @@ class Context:
         elif not on_its_line:
             self._line_call = None
         self._blocks.append(block)
+        self._seqs.append(seq)
         self._new.append(block)
         self._length += len(block)
         if len(self._blocks) % STABLE_EVERY == 0:
@@ -146,12 +193,53 @@ class Context:
             self._new.clear()
         return self._text
 
+    def cut(self, keep: int) -> int | None:
+        """Where a compaction keeping the last `keep` shown events (or a few more) starts: the
+        thread index of the first event kept, which starts a line; None when none is before."""
+        for index in range(len(self._blocks) - keep, 0, -1):
+            if self._blocks[index].startswith("\n\n"):  # a call's own line, not the end of one
+                return self._seqs[index]
+        return None
+
+    def cut_before(self, through: int) -> int | None:
+        """A cut that compacts about half of what one at `through` would; None when none can."""
+        return self.cut(len(self._blocks) - bisect.bisect_left(self._seqs, through) // 2)
+
+    def text_before(self, through: int) -> str:
+        """What a compaction at `through` replaces: the summary so far, then the events before it."""
+        return _joined(self._head, self._blocks[: bisect.bisect_left(self._seqs, through)])
+
+    def _compact(self, event: SummaryEvent) -> None:
+        """Show `event` instead of the events before its `through`; what follows stays as it is."""
+        folded = bisect.bisect_left(self._seqs, event.through)
+        self._omitted += folded
+        del self._blocks[:folded], self._seqs[:folded]
+        self._unresolved_errors = [i - folded for i in self._unresolved_errors if i >= folded]
+        if event.text is not None:
+            self._head = element("summary", content=event.text)
+        else:
+            self._head = element("omitted_events", {"count": self._omitted})
+        self._rejoin()
+        self._stable = self._length  # the next steps repeat all of it, until the next compaction
+
     def _hide(self, indexes: list[int]) -> None:
         """Hide these blocks: the text is joined again, once, from the blocks still shown."""
         if not indexes:
             return
-        self._hidden.update(indexes)
-        shown = [block for index, block in enumerate(self._blocks) if index not in self._hidden]
-        self._text = "".join(shown).removeprefix("\n\n")  # the first shown may have been second
+        hidden = set(indexes)
+        self._blocks = [block for index, block in enumerate(self._blocks) if index not in hidden]
+        self._seqs = [seq for index, seq in enumerate(self._seqs) if index not in hidden]
+        self._rejoin()
+        self._stable = 0  # what was stable changed
+
+    def _rejoin(self) -> None:
+        """The text joined anew from the blocks shown."""
+        self._text = _joined(self._head, self._blocks)
         self._new.clear()
-        self._length, self._stable = len(self._text), 0  # what was stable changed
+        self._length = len(self._text)
+
+
+def _joined(head: str, blocks: list[str]) -> str:
+    """`head` (if any), then the blocks, the first one's separator dropped unless after the head."""
+    body = "".join(blocks).removeprefix("\n\n")
+    return f"{head}\n\n{body}" if head and body else head or body

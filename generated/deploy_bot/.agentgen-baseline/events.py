@@ -177,6 +177,16 @@ class TimeoutEvent(_Event):
     """The spec's `timeout`, such as "24h"."""
 
 
+class SummaryEvent(_Event):
+    """The oldest events compacted for the model ([context] max_tokens): their summary, or None
+    when they are left out. The thread keeps the events themselves."""
+
+    type: Literal["summary"] = "summary"
+    through: int
+    """The index in the thread of the first event still shown: the ones before it are replaced."""
+    text: str | None = None
+
+
 class ThreadPaused(_Event):
     """The agent used its turns for this run; `resume(thread_id, None)` continues it."""
 
@@ -200,6 +210,7 @@ Event = Annotated[
     | HumanResponseEvent
     | EscalationEvent
     | TimeoutEvent
+    | SummaryEvent
     | ThreadPaused
     | ThreadResumed,
     Field(discriminator="type"),

@@ -33,6 +33,17 @@ STATE_INSTRUCTIONS: dict[StateName, str] = {
 STATE_SYSTEMS: dict[StateName, str] = {}
 """A state's own system prompt, used instead of SYSTEM while the thread is in that state."""
 
+SUMMARY_PROMPT = (
+    "You are working on the following thread:\n"
+    "\n"
+    "{{ thread }}\n"
+    "\n"
+    "It is too long to keep in full: summarize it for yourself. Keep what you will need later:\n"
+    "what was asked, what was done and what came of it, what was decided and why, and what is\n"
+    "still open. Keep ids, names, numbers and quoted text exact."
+)
+"""Asks the model to fold the thread's oldest events into a summary ([context] summarize)."""
+
 
 class PromptVars(BaseModel):
     """The variables given at launch; kept in the thread so that resume sees them too."""
@@ -75,3 +86,10 @@ def render_next_step(
     )
     instructions = STATE_INSTRUCTIONS.get(state) if state is not None else None
     return f"{prompt}\n\n{instructions}" if instructions else prompt
+
+
+def render_summary_prompt(thread: str, *, environments: list[Any], service: str) -> str:
+    """The prompt asking for a summary of `thread`: the events that a compaction replaces."""
+    return _compiled(SUMMARY_PROMPT).render(
+        {"thread": thread, "environments": environments, "service": service}
+    )

@@ -92,7 +92,6 @@ class Context:
         self.hide_resolved_errors = hide_resolved_errors
         self._blocks: list[str] = []  # each with the separator that goes before it
         self._unresolved_errors: list[int] = []
-        self._hidden: set[int] = set()
         self._line_call: str | None = None  # the call whose line the last block is on
         # the shown blocks joined so far, and the blocks added since: each step joins only its
         # own new blocks onto the text, so a long thread is not re-joined on every step
@@ -143,8 +142,14 @@ class Context:
         """Hide these blocks: the text is joined again, once, from the blocks still shown."""
         if not indexes:
             return
-        self._hidden.update(indexes)
-        shown = [block for index, block in enumerate(self._blocks) if index not in self._hidden]
-        self._text = "".join(shown).removeprefix("\n\n")  # the first shown may have been second
+        hidden = set(indexes)
+        self._blocks = [block for index, block in enumerate(self._blocks) if index not in hidden]
+        self._rejoin()
+        self._stable = 0  # what was stable changed
+
+    def _rejoin(self) -> None:
+        """The text joined anew from the blocks shown."""
+        # the first block shown may have been second: its separator goes
+        self._text = "".join(self._blocks).removeprefix("\n\n")
         self._new.clear()
-        self._length, self._stable = len(self._text), 0  # what was stable changed
+        self._length = len(self._text)
