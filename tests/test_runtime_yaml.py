@@ -93,7 +93,7 @@ def outcome(render: Any, value: Any) -> tuple[str, object]:
 def dumper(kind: str) -> Iterator[None]:
     """PyYAML through libyaml (what runs when it is installed), or its pure-Python emitter."""
     if kind == "python":
-        with mock.patch.object(_yaml, "_Dumper", PythonDumper):
+        with mock.patch.object(_yaml, "_dumper", lambda: PythonDumper):
             yield
     else:
         yield
@@ -221,3 +221,10 @@ def test_text_with_quotes_is_double_quoted_instead_of_doubling_them(kind: str) -
         "note": "it's plain",
         "both": "a: 'b' \"c\"",
     }
+
+
+def test_the_first_characters_taken_as_strings_are_the_ones_no_resolver_looks_at() -> None:
+    # a plain scalar starting with another character skips the resolver: both dumpers agree
+    for dumper in (yaml.SafeDumper, getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
+        looked_at = {first for first in dumper.yaml_implicit_resolvers if first}
+        assert looked_at == _yaml.RESOLVED_FIRST

@@ -14,15 +14,6 @@ from ._calls import run_handler, takes_context
 from ._deadlines import DeadlineNotReached, TimeLimit, check_deadline
 from ._describe import describe_thread, parse_var
 from ._elements import element
-from ._engine import (
-    EngineUnavailable,
-    Work,
-    WorkQueue,
-    deadline_work,
-    heartbeat_s,
-    postgres_dsn,
-    schedule_deadline,
-)
 from ._errors import compact_error, problem_text
 from ._extras import MissingExtra, missing_extra
 from ._fallback import FallbackModel
@@ -52,7 +43,6 @@ from ._models import (
 )
 from ._openai import OpenAIModel
 from ._parsing import StepError, parse_step
-from ._postgres import PostgresStore
 from ._provider import ModelUnavailable
 from ._refusals import IncompatibleThread, ResponseRefused
 from ._resolve import resolve_model
@@ -64,14 +54,6 @@ from ._stores import (
     ThreadBusy,
     ThreadConflict,
     ThreadNotFound,
-)
-from ._sub_agents import (
-    ChildSettings,
-    SubAgentOutcome,
-    SubAgentStopped,
-    advance_child,
-    child_thread_id,
-    sub_agent_stopped,
 )
 from ._summaries import SUMMARY_INTENT, parse_summary
 from ._tags import escape_tags
@@ -90,6 +72,15 @@ if TYPE_CHECKING:
         post_callback,
         signature,
     )
+    from ._engine import (
+        EngineUnavailable,
+        Work,
+        WorkQueue,
+        deadline_work,
+        heartbeat_s,
+        postgres_dsn,
+        schedule_deadline,
+    )
     from ._http import (
         HttpError,
         agentgen_error_response,
@@ -98,10 +89,35 @@ if TYPE_CHECKING:
         path_thread_id,
         read_json_object,
     )
+    from ._postgres import PostgresStore
+    from ._sub_agents import (
+        ChildSettings,
+        SubAgentOutcome,
+        SubAgentStopped,
+        advance_child,
+        child_thread_id,
+        sub_agent_stopped,
+    )
 
-# What only the HTTP app needs (starlette, httpx: the `http` extra), imported on first use, so
-# that an agent run from Python or the command line neither needs nor loads them.
+# Imported on first use: what only the HTTP app needs (starlette, httpx: the `http` extra), so
+# that an agent run from Python or the command line neither needs nor loads them; and what
+# only some agents or deployments use (the job engine, PostgreSQL, sub-agents), so that
+# `import <agent>` and `show` do not pay for them (cold start).
 _LAZY = {
+    "EngineUnavailable": "._engine",
+    "Work": "._engine",
+    "WorkQueue": "._engine",
+    "deadline_work": "._engine",
+    "heartbeat_s": "._engine",
+    "postgres_dsn": "._engine",
+    "schedule_deadline": "._engine",
+    "PostgresStore": "._postgres",
+    "ChildSettings": "._sub_agents",
+    "SubAgentOutcome": "._sub_agents",
+    "SubAgentStopped": "._sub_agents",
+    "advance_child": "._sub_agents",
+    "child_thread_id": "._sub_agents",
+    "sub_agent_stopped": "._sub_agents",
     "CallbackSender": "._callbacks",
     "CallbackUrl": "._callbacks",
     "callback_hosts": "._callbacks",

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import functools
-from typing import Annotated, Literal
-
-from pydantic import Field, TypeAdapter
-from typing_extensions import TypedDict  # pydantic reads typing.TypedDict on Python 3.12+ only
+from typing import TYPE_CHECKING, Any
 
 from ._limits import MAX_TEXT_CHARS
 from ._models import IntentSpec, ModelOutput
 from ._parsing import StepError, parse_step
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 SUMMARY_INTENT = IntentSpec(
     name="thread_summary",
@@ -26,15 +26,20 @@ SUMMARY_INTENT = IntentSpec(
 it asks for a step (a tool call or structured output)."""
 
 
-class _Summary(TypedDict):
-    intent: Literal["thread_summary"]
-    summary: Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
-
-
 @functools.cache
-def _summary_adapter() -> TypeAdapter[_Summary]:
-    """Built on first use: an agent that never summarizes never pays for the schema."""
-    return TypeAdapter(_Summary)
+def _summary_adapter() -> TypeAdapter[Any]:
+    """Built on first use: an agent that never summarizes (or only shows a thread) never pays
+    for it, nor for the imports it needs."""
+    from typing import Annotated, Literal
+
+    from pydantic import Field, TypeAdapter
+    from typing_extensions import TypedDict  # pydantic reads typing.TypedDict on 3.12+ only
+
+    class Summary(TypedDict):
+        intent: Literal["thread_summary"]
+        summary: Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
+
+    return TypeAdapter(Summary)
 
 
 def parse_summary(output: ModelOutput) -> str | StepError:
@@ -42,5 +47,5 @@ def parse_summary(output: ModelOutput) -> str | StepError:
     step = parse_step(output, _summary_adapter())
     if isinstance(step, StepError):
         return step
-    text = step["summary"].strip()
+    text = str(step["summary"]).strip()
     return text or StepError("the model's summary is empty")

@@ -7,7 +7,6 @@ import threading
 from urllib.parse import parse_qsl
 
 from ._base import ConfigurationError
-from ._postgres import PostgresStore
 from ._sqlite import MEMORY, SYNCHRONOUS, SqliteStore, Synchronous
 from ._stores import MemoryStore, Store
 
@@ -26,6 +25,8 @@ def store_from_url(url: str) -> Store:
     if url == "memory://":
         return MemoryStore()
     if url.startswith(_POSTGRES):
+        from ._postgres import PostgresStore  # psycopg's extra, loaded only for such a URL
+
         return PostgresStore(url)
     path, query = _sqlite_parts(url)
     read_only, max_pages, synchronous = _sqlite_options(url, query)

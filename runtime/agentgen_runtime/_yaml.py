@@ -5,21 +5,36 @@ from __future__ import annotations
 import functools
 import io
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-import yaml
-
-_Base: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+if TYPE_CHECKING:
+    import yaml
 
 # A plain scalar this long stays far from `width` below, where PyYAML would fold it.
 _MAX_PLAIN = 1000
 # Longer keys are written as complex `? key` entries (over 128 bytes, or 127 in pure Python).
 _MAX_KEY = 64
 _STR_TAG = "tag:yaml.org,2002:str"
+# The first characters for which PyYAML's safe resolvers may read a plain scalar as something
+# other than a string (booleans, numbers, null, timestamps, merge keys, ...): a scalar starting
+# with any other character is a string without asking them, or importing PyYAML at all.
+RESOLVED_FIRST = frozenset("!&*+-.0123456789<=FNOTYfnoty~")
 
 
-class _Dumper(_Base):  # type: ignore[valid-type, misc]
-    """Safe YAML whose multi-line strings read as literal blocks."""
+@functools.cache
+def _dumper() -> type[yaml.SafeDumper]:
+    """Safe YAML whose multi-line strings read as literal blocks; PyYAML is imported here, on
+    first use, as most bodies take the flat path below (`show` of a short thread needs none)."""
+    import yaml
+
+    base: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+    class Dumper(base):  # type: ignore[valid-type, misc]
+        """Its own class: add_representer changes the class it is called on."""
+
+    Dumper.add_representer(str, _string)
+    return Dumper
 
 
 def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
@@ -30,9 +45,14 @@ def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-_Dumper.add_representer(str, _string)
-# The dumper's own resolver, so that "yes", "null" or "1.0" read as PyYAML reads them.
-_resolve = _Dumper(io.StringIO()).resolve
+@functools.cache
+def _resolve() -> Callable[[str], str]:
+    """The tag the dumper's own resolver gives a plain scalar: "yes", "null" or "1.0" read as
+    PyYAML reads them."""
+    import yaml
+
+    resolve = _dumper()(io.StringIO()).resolve
+    return lambda text: str(resolve(yaml.ScalarNode, text, (True, False)))  # type: ignore[no-untyped-call]
 
 
 def to_yaml(value: Any) -> str:
@@ -45,9 +65,11 @@ def to_yaml(value: Any) -> str:
 
 def _pyyaml(value: Any) -> str:
     """`to_yaml` through PyYAML itself: the reference that every faster path must match."""
+    import yaml
+
     text: str = yaml.dump(
         value,
-        Dumper=_Dumper,
+        Dumper=_dumper(),
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
@@ -113,5 +135,5 @@ def _plain(text: str) -> bool:
         and max(text) <= "\uffff"  # libyaml escapes characters beyond the BMP, such as emoji
         and ": " not in text
         and " #" not in text
-        and _resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG
+        and (text[0] not in RESOLVED_FIRST or _resolve()(text) == _STR_TAG)
     )
