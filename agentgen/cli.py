@@ -9,6 +9,7 @@ import click
 
 from agentgen import __version__
 from agentgen.cli_generate import check_command, diff_command, generate_command
+from agentgen.cli_test import replay_command, test_command
 from agentgen.config import ConfigError, load_config
 from agentgen.diagnostics import render
 from agentgen.parallel import available_cpus
@@ -74,3 +75,5 @@ def _summary(results: list[SpecResult]) -> str:
 main.add_command(generate_command)
 main.add_command(check_command)
 main.add_command(diff_command)
+main.add_command(test_command)
+main.add_command(replay_command)

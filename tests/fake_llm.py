@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -61,6 +61,10 @@ class Recorded:
     body: Any
 
 
+Rule = Callable[[Recorded], Reply]
+"""An answer made from the request, like a model that follows fixed rules."""
+
+
 def tool_call(name: str, arguments: dict[str, Any] | str) -> Reply:
     """A call of the tool `name`; string arguments are sent as they are (OpenAI format only)."""
     return Reply("tool_call", name=name, arguments=arguments)
@@ -96,6 +100,7 @@ class FakeLLM:
         self.base_url = base_url
         self.requests: list[Recorded] = []
         self._replies: list[Reply] = []
+        self._rule: Rule | None = None
         self._lock = threading.Lock()
         self._stopping = stopping
 
@@ -120,11 +125,18 @@ class FakeLLM:
         with self._lock:
             self._replies.extend(replies)
 
+    def answer_by(self, rule: Rule | None) -> None:
+        """Once the script is used up, answer each request with what `rule` makes of it."""
+        with self._lock:
+            self._rule = rule
+
     def take(self, recorded: Recorded) -> Reply | None:
         """Record a request and take the next reply (None when the script is exhausted)."""
         with self._lock:
             self.requests.append(recorded)
-            return self._replies.pop(0) if self._replies else None
+            if self._replies:
+                return self._replies.pop(0)
+            return self._rule(recorded) if self._rule is not None else None
 
     def wait(self, seconds: float) -> None:
         """Sleep, but wake up when the server stops."""

@@ -186,7 +186,9 @@ def test_a_timeout_raises_after_the_retries(llm: FakeLLM) -> None:
     llm.script(delay(3), delay(3))
     with pytest.raises(ModelUnavailable) as raised:
         _ask(_model(llm, timeout_s=0.1, max_retries=1))
-    assert str(raised.value) == "openai:gpt-test: APITimeoutError: Request timed out"
+    # the SDK's wording depends on which of its timeouts struck first (as in the Anthropic test)
+    assert str(raised.value).startswith("openai:gpt-test: APITimeoutError: Request ")
+    assert "timed out" in str(raised.value)
     assert len(llm.requests) == 2
 
 

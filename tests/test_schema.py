@@ -36,6 +36,7 @@ SECTIONS = {
     "states",
     "prefetch",
     "context",
+    "tests",
 }
 
 

@@ -75,13 +75,15 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
             beside_spec=False,
         ),
         "agent": ModuleNames(
-            defines=_words("AGENT DEFAULT_HANDLERS launch resume typed_input TIMEOUTS"),
+            defines=_words(
+                "AGENT DEFAULT_HANDLERS launch next_request resume typed_input TIMEOUTS"
+            ),
             imports=(_EVENTS - {"ToolResultEvent"})  # results come typed, through RESULT_EVENTS
             | _PEOPLE
             | _words(
                 "AgentState Any Context asyncio DepsT HUMAN_ANSWERS Handlers INTENTS "
                 "INTENTS_BY_STATE Literal MAX_CONSECUTIVE_ERRORS MAX_TURNS MODEL Mapping "
-                "Model ModelConfig ModelRequest NEXT_STEP NextStep PromptVars "
+                "MemoryStore Model ModelConfig ModelRequest NEXT_STEP NextStep PromptVars "
                 "RESULT_EVENTS Response ResponseRefused ScriptedModel StepError Store Thread "
                 "ToolContext VERSION ValidationError compact_error dataclass "
                 "default_handlers default_store field functools hold_lease json_ready load_thread "

@@ -326,6 +326,76 @@ class PrefetchEntry(_Section):
     )
 
 
+CaseStatus = Literal["running", "awaiting_approval", "awaiting_human", "paused", "done"]
+
+
+class CaseResponse(_Section):
+    """What a person says when the case's thread waits: one of approve, answer or message."""
+
+    approve: bool | None = Field(None, description="Approve (true) or deny (false) the call.")
+    comment: str | None = Field(None, description="The person's comment on the approval.")
+    args: dict[str, Any] | None = Field(None, description="Edited args to approve the call with.")
+    answer: str | None = Field(None, description="The person's answer to a question.")
+    message: str | None = Field(None, description="A new user message once the thread is done.")
+
+
+class CallExpectation(_Section):
+    """A call the thread must hold, in order: its intent and matchers of its args."""
+
+    intent: Identifier = Field(description="The intent the model chose.")
+    args: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            'param = a value it equals, or { equals = v }, { regex = "..." }, { one_of = [...] }.'
+        ),
+    )
+
+
+class CaseExpect(_Section):
+    """What must hold once a case's thread stops."""
+
+    status: CaseStatus | None = Field(None, description="The thread's final status.")
+    intents: list[Identifier] | None = Field(
+        None, description="The intents the model chose, in order: exactly these."
+    )
+    intents_contain: list[Identifier] | None = Field(
+        None, description="Intents that must appear in this order (others may come between)."
+    )
+    calls: list[CallExpectation] = Field(
+        default_factory=list, description="Calls whose args must match, in order."
+    )
+    state: dict[str, Any] = Field(
+        default_factory=dict, description="Business state fields and the values they must hold."
+    )
+    errors: int | None = Field(None, ge=0, description="How many error events the thread holds.")
+
+
+class CaseSection(_Section):
+    """[[tests]]: one behaviour test of the agent, run by `agentgen test`."""
+
+    name: str = Field(min_length=1, description="The case's name, unique in the spec.")
+    message: str = Field(min_length=1, description="The user's message that starts the thread.")
+    vars: dict[str, Any] = Field(default_factory=dict, description="The launch's prompt vars.")
+    steps: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description='The scripted model\'s steps, in order: { intent = "add", a = 1, b = 2 }.',
+    )
+    results: dict[Identifier, Any] = Field(
+        default_factory=dict,
+        description="tool = what a fake handler returns on each call (others run handlers.py).",
+    )
+    responses: list[CaseResponse] = Field(
+        default_factory=list, description="What people say each time the thread waits, in order."
+    )
+    live: bool = Field(
+        False, description="Run against a real model under `agentgen test --model` (no steps)."
+    )
+    expect: CaseExpect = Field(
+        default_factory=CaseExpect,  # type: ignore[arg-type]
+        description="What must hold when the thread stops.",
+    )
+
+
 class Spec(_Section):
     """One agent: the root of a spec file."""
 
@@ -371,4 +441,7 @@ class Spec(_Section):
     context: ContextSection = Field(
         default_factory=ContextSection,  # type: ignore[arg-type]
         description="A budget for what the model reads of the thread.",
+    )
+    tests: list[CaseSection] = Field(
+        default_factory=list, description="Behaviour tests and evals run by `agentgen test`."
     )

@@ -29,6 +29,7 @@ from agentgen.validate._jsonschema import check_schema
 from agentgen.validate._positions import Path, PositionMap, position_in_string
 from agentgen.validate._prefetch import check_prefetch
 from agentgen.validate._problems import Problem
+from agentgen.validate._spec_tests import check_spec_tests
 from agentgen.validate._templates import THREAD_VARIABLE, check_template, uses_variable
 from agentgen.validate._tool_keys import check_tool_keys, terminal_problem
 
@@ -52,6 +53,7 @@ def check_semantics(spec: Spec, text: str, positions: PositionMap) -> list[Probl
         *check_tool_keys(spec, text, positions),
         *check_prefetch(spec),
         *check_context(spec, text, positions),
+        *check_spec_tests(spec),
     ]
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from agentgen_runtime import (
+    MemoryStore,
     Model,
     ModelConfig,
     ModelRequest,
@@ -151,6 +152,15 @@ async def resume(
         run = _Run(thread, chosen, store, handlers, deps)
         await run.accept(response)
         return await run.loop()
+
+
+def next_request(thread: Thread) -> ModelRequest:
+    """What the model would be asked next for `thread` as it stands: for replays and evals.
+
+    Nothing is stored and no model is asked (a thread over its budget is not compacted here).
+    """
+    run = _Run(thread, ScriptedModel([]), MemoryStore(), None, None)
+    return run.request(INTENTS_BY_STATE[thread.state.current_state])
 
 
 @dataclass

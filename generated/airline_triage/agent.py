@@ -15,6 +15,7 @@ from typing import Any, Literal, TypedDict
 
 from agentgen_runtime import (
     ChildSettings,
+    MemoryStore,
     Model,
     ModelConfig,
     ModelRequest,
@@ -170,6 +171,15 @@ async def resume(
         run = _Run(thread, chosen, store, handlers, deps, children)
         await run.accept(response)
         return await run.loop()
+
+
+def next_request(thread: Thread) -> ModelRequest:
+    """What the model would be asked next for `thread` as it stands: for replays and evals.
+
+    Nothing is stored and no model is asked (a thread over its budget is not compacted here).
+    """
+    run = _Run(thread, ScriptedModel([]), MemoryStore(), None, None)
+    return run.request(INTENTS_BY_STATE[thread.state.current_state])
 
 
 @dataclass

@@ -45,7 +45,7 @@ from ._openai import OpenAIModel
 from ._parsing import StepError, parse_step
 from ._provider import ModelUnavailable
 from ._refusals import IncompatibleThread, ResponseRefused
-from ._resolve import resolve_model
+from ._resolve import build_model, resolve_model, split_model
 from ._sqlite import SqliteStore
 from ._stores import (
     MemoryStore,
@@ -198,6 +198,7 @@ __all__ = [
     "advance_child",
     "agentgen_error_response",
     "args_schema",
+    "build_model",
     "call_handler",
     "callback_hosts",
     "check_auth",
@@ -236,6 +237,7 @@ __all__ = [
     "run_handler",
     "schedule_deadline",
     "signature",
+    "split_model",
     "store_from_url",
     "sub_agent_stopped",
     "takes_context",

@@ -1,0 +1,162 @@
+"""`agentgen test` and `agentgen replay`: the specs' own cases, and stored threads re-asked."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from agentgen.config import ConfigError, load_config
+from agentgen.diagnostics import render
+from agentgen.plan import GenerationError
+from agentgen.specfiles import SpecFilesError
+from agentgen.testing import (
+    FORMATS,
+    TestOptions,
+    render_cases,
+    render_replays,
+    run_replay,
+    run_tests,
+    summary,
+)
+from agentgen.validate import SpecResult
+from agentgen_runtime import (
+    AgentgenError,
+    ConfigurationError,
+    ModelNotConfigured,
+    ThreadNotFound,
+    split_model,
+)
+
+DEFAULT_CACHE = Path(".agentgen-cache")
+EXIT_USAGE = 2
+
+
+@click.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--model", help="Run the live cases against this model: provider:name.")
+@click.option(
+    "--repeat",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Runs of each live case: an eval, with a pass rate per case.",
+)
+@click.option(
+    "--min-pass",
+    type=click.FloatRange(0.0, 1.0),
+    default=1.0,
+    show_default=True,
+    help="The pass rate a live case needs (0 to 1).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="github prints annotations at each failing case; junit prints JUnit XML.",
+)
+@click.option(
+    "--cache",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_CACHE,
+    show_default=True,
+    help="Where live answers are kept, so that a rerun with nothing changed asks no model.",
+)
+@click.option("--no-cache", is_flag=True, help="Ask the model every time; keep nothing.")
+def test_command(
+    paths: tuple[Path, ...],
+    model: str | None,
+    repeat: int,
+    min_pass: float,
+    output_format: str,
+    cache: Path,
+    no_cache: bool,
+) -> None:
+    """Run the [[tests]] cases of specs (default: the project's specs folder); writes nothing."""
+    if model is not None:
+        _check_model(model)
+    options = TestOptions(model, repeat, min_pass, None if no_cache else cache)
+    try:
+        suite = run_tests(list(paths), load_config(Path.cwd()), options)
+    except (ConfigError, SpecFilesError) as error:
+        raise click.UsageError(str(error)) from error
+    except GenerationError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    if not suite.valid:
+        _invalid(suite.results, "test")
+    if suite.cases:
+        click.echo(render_cases(suite.cases, output_format, min_pass))
+    click.echo(summary(suite.cases, min_pass), err=True)
+    failed = any(case.verdict(min_pass) == "failed" for case in suite.cases)
+    sys.exit(1 if failed else 0)
+
+
+def _check_model(model: str) -> None:
+    try:
+        split_model(model, "--model")
+    except ModelNotConfigured as error:
+        raise click.BadParameter(str(error), param_hint="--model") from error
+
+
+@click.command("replay")
+@click.argument("thread_ids", nargs=-1, required=True)
+@click.option(
+    "--spec",
+    "spec_file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The spec whose current prompts re-ask each decision.",
+)
+@click.option("--store", "store_url", help="Where the threads are (default: AGENTGEN_STORE).")
+@click.option("--model", help="The model to re-ask: provider:name (default: the spec's).")
+@click.option(
+    "--min-agree",
+    type=click.FloatRange(0.0, 1.0),
+    help="Exit 1 when a thread's share of agreeing decisions is under this (0 to 1).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("text", "json", "github")),
+    default="text",
+    show_default=True,
+)
+def replay_command(
+    thread_ids: tuple[str, ...],
+    spec_file: Path,
+    store_url: str | None,
+    model: str | None,
+    min_agree: float | None,
+    output_format: str,
+) -> None:
+    """Re-ask the model at each decision of stored threads and compare; writes nothing."""
+    if model is not None:
+        _check_model(model)
+    try:
+        replay = run_replay(spec_file, list(thread_ids), load_config(Path.cwd()), store_url, model)
+    except (ConfigError, SpecFilesError) as error:
+        raise click.UsageError(str(error)) from error
+    except AgentgenError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_USAGE if isinstance(error, ThreadNotFound | ConfigurationError) else 1)
+    if not all(result.ok for result in replay.results):
+        _invalid(replay.results, "replay")
+    threshold = 0.0 if min_agree is None else min_agree
+    click.echo(render_replays(replay.threads, output_format, threshold))
+    decisions = sum(len(thread.decisions) for thread in replay.threads)
+    agreed = sum(1 for thread in replay.threads for d in thread.decisions if d.agrees)
+    click.echo(
+        f"{agreed} of {decisions} decisions agree across {len(replay.threads)} threads", err=True
+    )
+    sys.exit(1 if any(thread.agreement < threshold for thread in replay.threads) else 0)
+
+
+def _invalid(results: list[SpecResult], command: str) -> NoReturn:
+    click.echo(render([d for r in results for d in r.diagnostics], "text"))
+    click.echo(f"fix the specs above, then run `agentgen {command}` again", err=True)
+    sys.exit(1)
