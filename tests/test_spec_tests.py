@@ -18,6 +18,7 @@ from tests.fake_llm import FakeLLM, Recorded, Reply, tool_call
 
 ROOT = Path(__file__).resolve().parent.parent
 CALCULATOR = ROOT / "specs" / "calculator.toml"
+DONE = '{ intent = "done_for_now", message = "done" }'
 BROKEN_DESCRIPTION = ('description = "Add two numbers."', 'description = "Combine two values."')
 
 SMALL_SPEC = """\
@@ -118,7 +119,8 @@ def test_each_unmet_expectation_is_a_line_and_the_run_exits_1(project: Path) -> 
     assert lines[0] == "PASS calc: adds ({seconds})"
     assert lines[1] == "PASS calc: divides after approval ({seconds})"
     assert "\n".join(lines[2:8]) == EXPECTS_TOO_MUCH
-    assert lines[8] == "SKIP calc: a live one (live case: run with --model provider:name to check it)"
+    skipped = "SKIP calc: a live one (live case: run with --model provider:name to check it)"
+    assert lines[8] == skipped
     assert result.stderr.strip() == "2 passed, 1 failed, 1 skipped"
 
 
@@ -135,9 +137,9 @@ def test_a_step_the_script_lacks_and_unused_responses_fail_the_case(project: Pat
         + '[[tests]]\nname = "short script"\nmessage = "1 + 2"\n'
         + 'steps = [{ intent = "add", a = 1, b = 2 }]\nresults = { add = 3 }\n\n'
         + '[[tests]]\nname = "long script"\nmessage = "1 + 2"\n'
-        + 'steps = [{ intent = "done_for_now", message = "done" }, { intent = "done_for_now", message = "done" }]\n\n'
+        + f"steps = [{DONE}, {DONE}]\n\n"
         + '[[tests]]\nname = "answers nobody asked for"\nmessage = "1 + 2"\n'
-        + 'steps = [{ intent = "done_for_now", message = "done" }]\nresponses = [{ answer = "3" }]\n',
+        + f'steps = [{DONE}]\nresponses = [{{ answer = "3" }}]\n',
         encoding="utf-8",
     )
     output = _without_seconds(_run("test").stdout)
@@ -198,7 +200,7 @@ def test_an_invalid_spec_prints_its_diagnostics_and_exits_1(project: Path) -> No
 def test_a_malformed_model_is_a_usage_error(project: Path) -> None:
     result = _run("test", "--model", "gpt-4o")
     assert result.exit_code == 2
-    assert "--model must be \"provider:name\" with provider openai or anthropic" in result.stderr
+    assert '--model must be "provider:name" with provider openai or anthropic' in result.stderr
 
 
 def _calculator_rule(recorded: Recorded) -> Reply:
@@ -247,7 +249,8 @@ def test_a_live_case_runs_against_the_model_and_a_rerun_is_cached(
     assert len(llm.requests) == 2
     second = _run("test", "--model", "openai:gpt-test")
     assert second.exit_code == 0
-    assert "1/1 runs passed" in second.stdout and "0 model calls, 2 cached, ~0 tokens" in second.stdout
+    assert "1/1 runs passed" in second.stdout
+    assert "0 model calls, 2 cached, ~0 tokens" in second.stdout
     assert len(llm.requests) == 2  # nothing changed: no model was asked
 
 
