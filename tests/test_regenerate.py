@@ -122,6 +122,9 @@ def test_an_edit_survives_a_renamed_param(project: Path) -> None:
         'params.message = { type = "string" }\n\n[done]',
         'params.question = { type = "string" }\n\n[done]',
     )
+    # The spec's own test case names the param too, as a user's would.
+    change_spec(project, 'message = "Which number', 'question = "Which number')
+    change_spec(project, "args = { message = {", "args = { question = {")
     result = cli("generate")
     assert result.exit_code == 0, result.output
     assert LOOP_EDIT[1] in agent.read_text(encoding="utf-8")
