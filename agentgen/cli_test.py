@@ -17,6 +17,7 @@ from agentgen.testing import (
     TestOptions,
     render_cases,
     render_replays,
+    replay_summary,
     run_replay,
     run_tests,
     summary,
@@ -122,7 +123,7 @@ def _check_model(model: str) -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(("text", "json", "github")),
+    type=click.Choice(FORMATS),
     default="text",
     show_default=True,
 )
@@ -143,16 +144,13 @@ def replay_command(
         raise click.UsageError(str(error)) from error
     except AgentgenError as error:
         click.echo(f"error: {error}", err=True)
-        sys.exit(EXIT_USAGE if isinstance(error, ThreadNotFound | ConfigurationError) else 1)
+        usage = ThreadNotFound | ConfigurationError | ModelNotConfigured
+        sys.exit(EXIT_USAGE if isinstance(error, usage) else 1)
     if not all(result.ok for result in replay.results):
         _invalid(replay.results, "replay")
     threshold = 0.0 if min_agree is None else min_agree
     click.echo(render_replays(replay.threads, output_format, threshold))
-    decisions = sum(len(thread.decisions) for thread in replay.threads)
-    agreed = sum(1 for thread in replay.threads for d in thread.decisions if d.agrees)
-    click.echo(
-        f"{agreed} of {decisions} decisions agree across {len(replay.threads)} threads", err=True
-    )
+    click.echo(replay_summary(replay.threads), err=True)
     sys.exit(1 if any(thread.agreement < threshold for thread in replay.threads) else 0)
 
 

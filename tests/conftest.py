@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.calculator_project import calculator_project
 from tests.fake_llm import FakeLLM, serving
 from tests.model_steps import clear_model_env
 from tests.postgres_db import fresh_schema
@@ -33,3 +34,9 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     else:
         with fresh_schema() as url:
             yield url
+
+
+@pytest.fixture
+def calculator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, llm: FakeLLM) -> Path:
+    """The working directory: a project holding the calculator; its model a loopback fake."""
+    return calculator_project(tmp_path, monkeypatch, llm)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -14,12 +13,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from agentgen.cli import main
+from tests.calculator_project import BROKEN_DESCRIPTION, calculator_rule
 from tests.fake_llm import FakeLLM, Recorded, Reply, tool_call
 
 ROOT = Path(__file__).resolve().parent.parent
 CALCULATOR = ROOT / "specs" / "calculator.toml"
 DONE = '{ intent = "done_for_now", message = "done" }'
-BROKEN_DESCRIPTION = ('description = "Add two numbers."', 'description = "Combine two values."')
 
 SMALL_SPEC = """\
 [agent]
@@ -203,38 +202,6 @@ def test_a_malformed_model_is_a_usage_error(project: Path) -> None:
     assert '--model must be "provider:name" with provider openai or anthropic' in result.stderr
 
 
-def _calculator_rule(recorded: Recorded) -> Reply:
-    """Adds the two numbers of the user's message with the tool described as adding, then says
-    the result with the tool described as telling the user: a model that reads descriptions."""
-    body = recorded.body
-    prompt = body["messages"][-1]["content"]
-    described = {t["function"]["name"]: t["function"]["description"] for t in body["tools"]}
-    done = next(name for name, text in described.items() if "tell the user" in text.lower())
-    results = re.findall(r"<result>(.*?)</result>", prompt)
-    if results:
-        return tool_call(done, {"message": f"The answer is {results[-1]}."})
-    adder = next((n for n, text in described.items() if re.search(r"\badd\b", text, re.I)), None)
-    if adder is None:
-        return tool_call(done, {"message": "I have no tool that adds."})
-    message = re.findall(r"<user_message>(.*?)</user_message>", prompt)[0]
-    a, b = (float(n) for n in re.findall(r"\d+", message)[:2])
-    return tool_call(adder, {"a": a, "b": b})
-
-
-@pytest.fixture
-def calculator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, llm: FakeLLM) -> Path:
-    """A project holding the calculator spec and its handlers, its model the rule-based fake."""
-    (tmp_path / "specs").mkdir()
-    shutil.copy(CALCULATOR, tmp_path / "specs" / "calculator.toml")
-    (tmp_path / "generated" / "calculator").mkdir(parents=True)
-    handlers = ROOT / "generated" / "calculator" / "handlers.py"
-    shutil.copy(handlers, tmp_path / "generated" / "calculator" / "handlers.py")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("OPENAI_BASE_URL", llm.openai_url)
-    llm.answer_by(_calculator_rule)
-    return tmp_path
-
-
 def test_a_live_case_runs_against_the_model_and_a_rerun_is_cached(
     calculator: Path, llm: FakeLLM
 ) -> None:
@@ -279,7 +246,7 @@ def test_repeat_gives_a_pass_rate_that_min_pass_judges(calculator: Path, llm: Fa
             launches += 1
             if launches % 2 == 0:
                 return tool_call("done_for_now", {"message": "no"})
-        return _calculator_rule(recorded)
+        return calculator_rule(recorded)
 
     llm.answer_by(flaky)
     options = ["test", "specs/calculator.toml", "--model", "openai:gpt-test", "--repeat", "4"]

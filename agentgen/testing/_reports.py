@@ -7,7 +7,6 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from agentgen.diagnostics import Diagnostic, Severity
-from agentgen.testing._replay import Decision, ThreadReplay, call_text
 from agentgen.testing._suite import CaseReport
 
 FORMATS = ("text", "json", "github", "junit")
@@ -130,47 +129,3 @@ def _junit_case(suite: ET.Element, case: CaseReport, verdict: str) -> None:
         problems = _problems(case)
         failure = ET.SubElement(element, "failure", message=problems[0] if problems else "")
         failure.text = "\n".join(problems)
-
-
-def render_replays(replays: list[ThreadReplay], output_format: str, min_agree: float) -> str:
-    """Agreement per thread; text and github name each decision the model now makes otherwise."""
-    if output_format == "json":
-        return json.dumps([_replay_json(replay) for replay in replays], indent=2)
-    lines = []
-    for replay in replays:
-        agreed = sum(1 for d in replay.decisions if d.agrees)
-        head = (
-            f"{replay.thread_id}: {agreed} of {len(replay.decisions)} decisions agree"
-            f" ({replay.agreement:.0%})"
-        )
-        changed = [_changed(d) for d in replay.decisions if not d.agrees]
-        if output_format == "github":
-            severity = "error" if replay.agreement < min_agree else "notice"
-            lines.append(f"::{severity} title=agentgen replay::{head}; {'; '.join(changed)}")
-        else:
-            lines += [head, *(f"    {line}" for line in changed)]
-    return "\n".join(lines)
-
-
-def _changed(decision: Decision) -> str:
-    now = call_text(decision.now)
-    if decision.problem is not None:
-        now = f"{now}: {decision.problem}"
-    return f"event {decision.index}: recorded {call_text(decision.recorded)}; now {now}"
-
-
-def _replay_json(replay: ThreadReplay) -> dict[str, Any]:
-    return {
-        "thread_id": replay.thread_id,
-        "agreement": replay.agreement,
-        "decisions": [
-            {
-                "event": d.index,
-                "recorded": d.recorded,
-                "now": d.now,
-                "problem": d.problem,
-                "agrees": d.agrees,
-            }
-            for d in replay.decisions
-        ],
-    }
