@@ -22,6 +22,7 @@ from bench import (
     report,
     sqlite_durable,
     suite,
+    tracing,
 )
 from bench.stats import Row
 
@@ -81,6 +82,8 @@ def run(config: suite.Config, workdir: Path) -> list[Row]:
         rows += mixed_thread.rows(suite.encoder())
         rows += context_budget.rows(suite.encoder(), workdir)
         rows += suite.growth_rows(config, agent, workdir)
+    if "tracing" in config.sections:
+        rows += tracing.rows(config.repeats, workdir)
     if "generation" in config.sections:
         rows += suite.generation_rows(config, workdir)
     return rows

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from . import cold_start, concurrency, context_budget, http_load, mixed_thread, sqlite_durable
+from . import (
+    cold_start,
+    concurrency,
+    context_budget,
+    http_load,
+    mixed_thread,
+    sqlite_durable,
+    tracing,
+)
 from .stats import Row, fmt, table, target
 from .suite import DURABLE, GENERATE, context_targets
 
@@ -71,5 +79,6 @@ def render(machine: str, rows: list[Row], sizes: tuple[int, ...], counts: tuple[
             + "\n".join(
                 context_targets(rows) + mixed_thread.targets(rows) + context_budget.targets(rows)
             ),
+            "Targets (issue 17, tracing):\n" + "\n".join(tracing.targets(rows)),
         ]
     )

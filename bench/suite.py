@@ -33,6 +33,7 @@ SECTIONS = (
     "engines",
     "storage",
     "context",
+    "tracing",
     "generation",
 )
 

@@ -42,6 +42,8 @@ class Reply:
     text: str = ""
     raw: Raw | None = None
     delay_s: float = 0.0
+    usage: tuple[int, int, int] = (1, 1, 0)
+    """The tokens the reply says it counted: input (cached ones included), output, cached."""
 
     def render(self, api: Api, model: str) -> Raw:
         """This reply in the wire format of `api`."""
@@ -86,6 +88,11 @@ def status(code: int, message: str = "scripted failure", retry_after_ms: int = 1
 def malformed(body: bytes = b"<html>not json") -> Reply:
     """A 200 response whose body claims to be JSON but is not."""
     return Reply("raw", raw=Raw(200, body))
+
+
+def with_usage(reply: Reply, input_tokens: int, output_tokens: int, cached: int = 0) -> Reply:
+    """`reply`, reporting these token counts in each format's own usage fields."""
+    return replace(reply, usage=(input_tokens, output_tokens, cached))
 
 
 def delay(seconds: float, then: Reply | None = None) -> Reply:
@@ -220,7 +227,12 @@ def _openai_body(reply: Reply, model: str) -> dict[str, Any]:
         "created": 0,
         "model": model,
         "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        "usage": {
+            "prompt_tokens": reply.usage[0],
+            "completion_tokens": reply.usage[1],
+            "total_tokens": reply.usage[0] + reply.usage[1],
+            "prompt_tokens_details": {"cached_tokens": reply.usage[2]},
+        },
     }
 
 
@@ -241,5 +253,9 @@ def _anthropic_body(reply: Reply, model: str) -> dict[str, Any]:
         "content": content,
         "stop_reason": stop,
         "stop_sequence": None,
-        "usage": {"input_tokens": 1, "output_tokens": 1},
+        "usage": {  # Anthropic counts the tokens read from the cache apart
+            "input_tokens": reply.usage[0] - reply.usage[2],
+            "output_tokens": reply.usage[1],
+            "cache_read_input_tokens": reply.usage[2],
+        },
     }

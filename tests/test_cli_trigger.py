@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -71,15 +72,20 @@ def test_deny_with_a_comment_then_approve_then_show(cli: Cli) -> None:
     assert "use 5" in cli.llm.requests[-1].body["messages"][1]["content"]
     cli.llm.script(tool_call("done_for_now", {"message": "0.6"}))
     approved = cli("calculator", "resume", ident, "--approve")
-    assert approved.stdout.splitlines() == [
-        f"thread {ident}: done (done_for_now)",
-        "  message: '0.6'",
-    ]
+    *status, usage = approved.stdout.splitlines()
+    assert status == [f"thread {ident}: done (done_for_now)", "  message: '0.6'"]
+    # three model calls of 1 input and 1 output token each, at the spec's [model.prices]
+    assert re.fullmatch(
+        r"  usage: 3 model calls, 3 input tokens \(0 cached\), 3 output, \d+\.\d\d s, \$0\.000002",
+        usage,
+    )
     shown = cli("calculator", "show", ident)
     assert shown.returncode == 0
     assert '<divide a=3 b=4/><denied comment="use 5"/>' in shown.stdout
     assert "<divide a=3 b=5/><approved/><result>0.6</result>" in shown.stdout
-    assert shown.stdout.rstrip().endswith(f"thread {ident}: done (done_for_now)\n  message: '0.6'")
+    assert shown.stdout.endswith(
+        f"thread {ident}: done (done_for_now)\n  message: '0.6'\n{usage}\n"
+    )
 
 
 def test_answer_a_question_and_continue_with_a_message(cli: Cli) -> None:
@@ -97,10 +103,11 @@ def test_answer_a_question_and_continue_with_a_message(cli: Cli) -> None:
     assert answered.stdout.splitlines()[0] == f"thread {ident}: done (done_for_now)"
     cli.llm.script(tool_call("done_for_now", {"message": "still 3"}))
     more = cli("calculator", "resume", ident, "--message", "and again?")
-    assert more.stdout.splitlines() == [
+    assert more.stdout.splitlines()[:-1] == [
         f"thread {ident}: done (done_for_now)",
         "  message: still 3",
     ]
+    assert more.stdout.splitlines()[-1].startswith("  usage: 4 model calls, 4 input tokens")
 
 
 def test_vars_are_given_as_name_value_pairs(cli: Cli) -> None:

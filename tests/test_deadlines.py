@@ -279,7 +279,13 @@ def test_a_worker_keeps_the_deadlines_of_paused_threads_on_postgres(
         assert len(llm.requests) == 1
     finished = asyncio.run(agent.load_thread(waiting.id, PostgresStore(url)))
     assert finished.status == "done"
-    assert [event.type for event in finished.events][-3:] == ["tool_call", "timeout", "tool_call"]
+    # the worker's model answered: its call is recorded with the step it led to
+    assert [event.type for event in finished.events][-4:] == [
+        "tool_call",
+        "timeout",
+        "model_call",
+        "tool_call",
+    ]
     # the answered thread's late deadline changed nothing, and the worker said why
     assert stored_types(agent, store, answered.id) == answered_events
     assert f"job for thread {answered.id} dropped: DeadlinePassed cannot be accepted" in (

@@ -58,7 +58,17 @@ def test_launch_returns_the_thread_as_json(api: Api) -> None:
     response = api.launch("add 3 and 4")
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "status", "pending", "ended_by", "events"}
+    assert set(body) == {"id", "status", "pending", "ended_by", "events", "usage"}
+    # ScriptedModel is no provider: it reports no model calls, so nothing is counted or priced
+    assert body["usage"] == {
+        "model_calls": 0,
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "cached_tokens": 0,
+        "latency_ms": 0,
+        "cost_usd": None,
+        "unpriced": [],
+    }
     assert body["status"] == "done"
     assert body["pending"] is None
     assert [event["type"] for event in body["events"]] == [

@@ -155,7 +155,7 @@ def test_the_ttl_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
         with pytest.raises(ValueError) as raised:
             lease_ttl_s()
         assert str(raised.value) == (
-            f"AGENTGEN_LEASE_TTL_S must be a number of seconds above 0, got {bad!r}"
+            f"AGENTGEN_LEASE_TTL_S must be seconds above 0 (at most 3600), not {bad!r}"
         )
 
 

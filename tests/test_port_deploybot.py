@@ -768,7 +768,9 @@ def test_cli_approve_with_set_runs_the_edited_call(llm: FakeLLM, tmp_path: Path)
     assert thread.pending is not None
     call_id = thread.pending.call_id
     command = f"{sys.executable} -m generated.vercel_deploybot"
-    assert launched.stdout.splitlines() == [
+    *status, usage = launched.stdout.splitlines()
+    assert usage.startswith("  usage: 1 model call, 1 input tokens")
+    assert status == [
         f"thread {ident}: awaiting_approval",
         f"  wait wants approval (call {call_id}):",
         "    Wait 120 seconds: dpl_77f is BUILDING",
@@ -783,7 +785,7 @@ def test_cli_approve_with_set_runs_the_edited_call(llm: FakeLLM, tmp_path: Path)
         "vercel_deploybot", "resume", ident, "--approve", "--set", "seconds=30", env=env
     )
     assert resumed.returncode == 0, resumed.stderr
-    assert resumed.stdout.splitlines() == [
+    assert resumed.stdout.splitlines()[:-1] == [
         f"thread {ident}: done (done_for_now)",
         "  message: waited 30 seconds",
     ]
@@ -791,9 +793,11 @@ def test_cli_approve_with_set_runs_the_edited_call(llm: FakeLLM, tmp_path: Path)
     store.close()
     # handlers.py's wait is a stub: it ran on the edited call, and raised
     assert [event.type for event in thread.events[2:]] == [
+        "model_call",
         "tool_call",
         "approval",
         "error",
+        "model_call",
         "tool_call",
     ]
     (approval,) = approvals(thread)
@@ -801,7 +805,7 @@ def test_cli_approve_with_set_runs_the_edited_call(llm: FakeLLM, tmp_path: Path)
     assert approval.edited is not None
     assert approval.edited.model_dump(mode="json") == wait(30)
     assert call_event(thread, call_id).call.model_dump(mode="json") == wait(120)
-    error = thread.events[4]
+    error = thread.events[5]
     assert isinstance(error, ErrorEvent)
     assert (error.source, error.call_id, error.intent, error.message) == (
         "tool",

@@ -95,6 +95,7 @@ def test_the_first_request_already_holds_the_prefetched_results(
         "tool_result",
         "tool_call",
         "tool_result",
+        "model_call",  # the model's one request: what it cost
         "tool_call",
     ]
 

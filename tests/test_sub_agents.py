@@ -378,10 +378,9 @@ def test_the_cli_approves_a_childs_call_through_the_parent(out: Path, tmp_path: 
             timeout=60,
             check=False,
         )
-        assert approved.stdout.splitlines() == [
-            f"thread {ident}: done (done_for_now)",
-            "  message: booked",
-        ]
+        *status, usage = approved.stdout.splitlines()
+        assert status == [f"thread {ident}: done (done_for_now)", "  message: booked"]
+        assert usage.startswith("  usage: 2 model calls, 2 input tokens (0 cached), 2 output")
 
 
 def test_http_approves_a_childs_call_through_the_parent(

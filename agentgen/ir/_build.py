@@ -122,6 +122,8 @@ class AgentIR:
     max_turns: int
     max_consecutive_errors: int
     model: dict[str, Any]
+    # (provider:name, ((rate, USD per million tokens), ...)): input, output, cached_input
+    prices: tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
     system_prompt: str
     next_step_prompt: str
     prompt_vars: tuple[tuple[str, str], ...]
@@ -193,7 +195,8 @@ def build_ir(spec: Spec, spec_file: str) -> AgentIR:
         version=spec.agent.version,
         max_turns=spec.agent.max_turns,
         max_consecutive_errors=spec.agent.max_consecutive_errors,
-        model=spec.model.model_dump(exclude_none=True),
+        model=spec.model.model_dump(exclude_none=True, exclude={"prices"}),
+        prices=_prices(spec),
         system_prompt=spec.prompts.system,
         next_step_prompt=spec.prompts.next_step,
         prompt_vars=tuple(sorted((n, PYTHON_TYPES[t]) for n, t in spec.prompts.vars.items())),
@@ -313,3 +316,11 @@ def is_nullable(schema: dict[str, Any]) -> bool:
         return True
     branches = [*schema.get("anyOf", []), *schema.get("oneOf", [])]
     return any(isinstance(branch, dict) and branch.get("type") == "null" for branch in branches)
+
+
+def _prices(spec: Spec) -> tuple[tuple[str, tuple[tuple[str, float], ...]], ...]:
+    """[model.prices] sorted by model: each one's rates as (name, USD per million tokens)."""
+    return tuple(
+        (model, tuple(price.model_dump(exclude_none=True).items()))
+        for model, price in sorted(spec.model.prices.items())
+    )

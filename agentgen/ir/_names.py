@@ -35,7 +35,7 @@ class ModuleNames:
 _EVENTS = _words(
     "ApprovalEvent ErrorEvent EscalationEvent Event HumanResponseEvent ThreadPaused "
     "ThreadResumed ThreadStarted ToolCallEvent ToolResultEvent UserMessageEvent SubAgentEvent"
-    " TimeoutEvent SummaryEvent"
+    " TimeoutEvent SummaryEvent ModelCallEvent"
 )
 _PEOPLE = _words("Approval HumanResponse UserMessage")
 # An agent with a `timeout` on some call also has the response its deadline gives.
@@ -70,6 +70,8 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
                 "compact_error describe_thread launch missing_extra "
                 "load_thread parse_var render_thread resume sys thread_json"
             )
+            | _words("Event default_store follow_events render_event")  # show --follow
+            | _words("AGENT LOG_FORMATS LogFormat configured_prices serve_log_config")
             | _words("json typed_input")
             | {DEADLINE_PASSED},
             beside_spec=False,
@@ -91,6 +93,8 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
                 "resolve_model run_handler to_json ValueRefused check_json_value check_known_vars "
                 "event_json"
             )
+            # usage, traces and a log line per step
+            | _words("ModelOutput agent_span collect_calls logging observe tool_span")
             | _words(f"{INPUT_CLASS} {INPUT_EVENT} check_input")
             | _words("Pending render_summary")
             | _words(f"{DEADLINE_PASSED} TimeLimit check_deadline schedule_deadline")
@@ -147,6 +151,7 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
                 "load_thread path_thread_id queued_work read_json_object resume thread_json "
                 "work_queue"
             )
+            | _words("after_seq event_stream")  # GET /threads/{id}/events
             | {"ValueRefused"}  # an agent with [input]: neither or both of message and input
             | {"SubAgentHandlers"},  # an agent with sub-agent tools
             beside_spec=False,
@@ -181,10 +186,10 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
             | {INPUT_EVENT},
         ),
         "state": ModuleNames(
-            defines=_words("AgentState Pending StateChanges Status Thread"),
+            defines=_words("AgentState PRICES Pending StateChanges Status Thread"),
             imports=_words(
-                "Any BaseModel ConfigDict Event Field Literal NextStep StateName ToolCallEvent "
-                "TypedDict datetime"
+                "Any BaseModel ConfigDict Event Field Literal NextStep Price StateName "
+                "ToolCallEvent TypedDict Usage datetime total_usage"
             ),
         ),
         "threads": ModuleNames(

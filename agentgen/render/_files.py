@@ -113,6 +113,7 @@ def _state_imports(ir: AgentIR, models: ModelsCode) -> str:
     own = {"NextStep"} | ({"StateName"} if ir.states else set())
     own |= {STATE_FIELDS_CLASS} if ir.state_fields else set()
     imports: dict[str, set[str]] = {".events": {"Event", "ToolCallEvent"}, ".tools": own}
+    imports.setdefault("agentgen_runtime", set()).update({"Price", "Usage", "total_usage"})
     hints = " ".join(models.field_types.get(STATE_FIELDS_CLASS, {}).values())
     for word in set(re.findall(r"[A-Za-z_]\w*", hints)):
         if word in models.field_types:

@@ -101,6 +101,16 @@ class AgentSection(_Section):
     )
 
 
+class PriceSection(_Section):
+    """What one model costs, in USD per million tokens."""
+
+    input: float = Field(ge=0, description="USD per million input tokens (not read from cache).")
+    output: float = Field(ge=0, description="USD per million output tokens.")
+    cached_input: float | None = Field(
+        None, ge=0, description="USD per million input tokens read from cache (default: input)."
+    )
+
+
 class ModelSection(_Section):
     """[model]: the default model; overridable at run time and by environment variables."""
 
@@ -120,6 +130,13 @@ class ModelSection(_Section):
     fallback: list[FallbackModel] = Field(
         default_factory=list,
         description='Models tried in order when this one fails, as "provider:name".',
+    )
+    prices: dict[FallbackModel, PriceSection] = Field(
+        default_factory=dict,
+        description=(
+            'Prices by "provider:name", for the cost of each thread (nothing is fetched);'
+            " AGENTGEN_PRICES overrides them."
+        ),
     )
 
 

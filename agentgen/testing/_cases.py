@@ -29,6 +29,8 @@ class CaseRun:
     model_calls: int = 0
     cached_calls: int = 0
     tokens: int = 0
+    estimated: bool = False
+    """Whether `tokens` holds estimates (the model reported no usage)."""
 
 
 async def run_case(
@@ -45,7 +47,9 @@ async def run_case(
     seconds = time.perf_counter() - started
     if live is None:
         return CaseRun(verdict, tuple(problems), seconds)
-    return CaseRun(verdict, tuple(problems), seconds, live.calls, live.cached, live.tokens)
+    return CaseRun(
+        verdict, tuple(problems), seconds, live.calls, live.cached, live.tokens, live.estimated
+    )
 
 
 async def _drive(package: ModuleType, spec: Spec, case: CaseSection, model: Model) -> list[str]:

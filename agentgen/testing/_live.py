@@ -15,10 +15,19 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from agentgen_runtime import Model, ModelConfig, ModelOutput, ModelRequest, build_model, split_model
+from agentgen_runtime import (
+    Model,
+    ModelConfig,
+    ModelOutput,
+    ModelRequest,
+    build_model,
+    collect_calls,
+    split_model,
+)
 
 CHARS_PER_TOKEN = 3
-"""Tokens are estimated as the generated context.py's count_tokens does: one per 3 characters."""
+"""Tokens the provider does not report are estimated as the generated context.py's
+count_tokens does: one per 3 characters."""
 
 
 def live_model(choice: str, spec_model: ModelConfig) -> Model:
@@ -38,6 +47,7 @@ class CachedModel:
         self.calls = 0
         self.cached = 0
         self.tokens = 0
+        self.estimated = False  # whether some of the tokens are estimates
 
     async def next_step(self, request: ModelRequest) -> ModelOutput:
         """The cached answer to this request, else the model's (then cached)."""
@@ -46,9 +56,17 @@ class CachedModel:
             self.cached += 1
             answer: ModelOutput = json.loads(path.read_text(encoding="utf-8"))["answer"]
             return answer
-        answer = await self._model.next_step(request)
+        with collect_calls() as reported:
+            answer = await self._model.next_step(request)
         self.calls += 1
-        self.tokens += _estimate(_request_text(request)) + _estimate(json.dumps(answer))
+        counted = [
+            c for c in reported if c.input_tokens is not None and c.output_tokens is not None
+        ]
+        if counted:
+            self.tokens += sum((c.input_tokens or 0) + (c.output_tokens or 0) for c in counted)
+        else:  # a model that reports no usage
+            self.estimated = True
+            self.tokens += _estimate(_request_text(request)) + _estimate(json.dumps(answer))
         if path is not None:
             _write_atomically(path, json.dumps({"model": self._label, "answer": answer}))
         return answer

@@ -9,7 +9,6 @@ left out. Nothing is written to the threads: the store is only read.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,13 +135,3 @@ def _decisions(spec: Spec, events: list[dict[str, Any]]) -> list[int]:
             break
         prefetched += 1
     return calls[prefetched:]
-
-
-def call_text(call: dict[str, Any] | None) -> str:
-    """`add(a=3, b=4)`: a call as one short line."""
-    if call is None:
-        return "no valid step"
-    args = ", ".join(
-        f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in call.items() if k != "intent"
-    )
-    return f"{call['intent']}({args})"

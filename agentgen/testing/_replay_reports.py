@@ -6,7 +6,8 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from agentgen.testing._replay import Decision, ThreadReplay, call_text
+from agentgen.testing._replay import Decision, ThreadReplay
+from agentgen_runtime import call_text
 
 
 def render_replays(replays: list[ThreadReplay], output_format: str, min_agree: float) -> str:

@@ -55,7 +55,8 @@ def _figures(case: CaseReport) -> str:
         calls = sum(run.model_calls for run in case.runs)
         cached = sum(run.cached_calls for run in case.runs)
         tokens = sum(run.tokens for run in case.runs)
-        parts.append(f"{calls} model calls, {cached} cached, ~{tokens:,} tokens")
+        about = "~" if any(run.estimated for run in case.runs) else ""
+        parts.append(f"{calls} model calls, {cached} cached, {about}{tokens:,} tokens")
     return ", ".join(parts)
 
 
@@ -86,6 +87,7 @@ def _json(case: CaseReport, min_pass: float) -> dict[str, Any]:
                 "model_calls": run.model_calls,
                 "cached_calls": run.cached_calls,
                 "tokens": run.tokens,
+                "tokens_estimated": run.estimated,
             }
             for run in case.runs
         ],

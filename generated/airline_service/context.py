@@ -27,6 +27,7 @@ from .events import (
     EscalationEvent,
     Event,
     HumanResponseEvent,
+    ModelCallEvent,
     ThreadPaused,
     ThreadResumed,
     ThreadStarted,
@@ -68,7 +69,7 @@ def render_event(event: Event, *, on_its_call_line: bool = False) -> str | None:
             return element("human_response", content=event.text)
         case EscalationEvent():
             return element("escalation", content=event.reason)
-        case ThreadStarted() | ThreadPaused() | ThreadResumed():
+        case ThreadStarted() | ThreadPaused() | ThreadResumed() | ModelCallEvent():
             return None
 
 

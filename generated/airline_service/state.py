@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
+from agentgen_runtime import Price, Usage, total_usage
 from pydantic import BaseModel, ConfigDict, Field
 
 from .events import Event, ToolCallEvent
@@ -62,12 +63,22 @@ class StateChanges(TypedDict, total=False):
     flight_number: str
 
 
+PRICES: dict[str, Price] = {}
+"""USD per million input, output and cached input tokens, by "provider:name" (the spec's
+[model.prices]); the AGENTGEN_PRICES environment variable adds to them or overrides them."""
+
+
 class Thread(BaseModel):
     """A thread: its id, its events, and the state they fold into."""
 
     id: str
     events: list[Event]
     state: AgentState
+
+    @property
+    def usage(self) -> Usage:
+        """The tokens, time and cost of the thread's model calls so far (its model_call events)."""
+        return total_usage(self.events, PRICES)
 
     @property
     def status(self) -> Status:

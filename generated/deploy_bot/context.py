@@ -33,6 +33,7 @@ from .events import (
     EscalationEvent,
     Event,
     HumanResponseEvent,
+    ModelCallEvent,
     SummaryEvent,
     ThreadPaused,
     ThreadResumed,
@@ -90,7 +91,7 @@ def render_event(event: Event, *, on_its_call_line: bool = False) -> str | None:
                 {"intent": None if on_its_call_line else event.intent},
                 f"no answer within {event.after}",
             )
-        case ThreadStarted() | ThreadPaused() | ThreadResumed():
+        case ThreadStarted() | ThreadPaused() | ThreadResumed() | ModelCallEvent():
             return None
         case SummaryEvent():  # Context.add puts it in place of the events it stands for
             return None

@@ -28,6 +28,7 @@ from .events import (
     Event,
     HumanResponseEvent,
     InputEvent,
+    ModelCallEvent,
     ThreadPaused,
     ThreadResumed,
     ThreadStarted,
@@ -74,7 +75,7 @@ def render_event(event: Event, *, on_its_call_line: bool = False) -> str | None:
             return element("human_response", content=event.text)
         case EscalationEvent():
             return element("escalation", content=event.reason)
-        case ThreadStarted() | ThreadPaused() | ThreadResumed():
+        case ThreadStarted() | ThreadPaused() | ThreadResumed() | ModelCallEvent():
             return None
 
 

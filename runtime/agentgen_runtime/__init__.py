@@ -17,6 +17,7 @@ from ._elements import element
 from ._errors import compact_error, problem_text
 from ._extras import MissingExtra, missing_extra
 from ._fallback import FallbackModel
+from ._follow import StoredEvent, follow_events, follow_poll_s, keepalive_s, sse_message
 from ._handlers import HandlerNotImplemented, call_handler, json_ready
 from ._ids import new_id
 from ._inputs import check_input
@@ -31,6 +32,7 @@ from ._limits import (
     check_json_value,
     event_json,
 )
+from ._logs import LOG_FORMATS, JsonFormatter, LogFormat, serve_log_config
 from ._models import (
     IntentSpec,
     Model,
@@ -58,7 +60,26 @@ from ._stores import (
 from ._summaries import SUMMARY_INTENT, parse_summary
 from ._tags import escape_tags
 from ._templates import PromptTemplate, compile_template
+from ._tracing import (
+    CONTENT_ENV,
+    CallRecord,
+    agent_span,
+    call_text,
+    model_call_span,
+    observe,
+    tool_span,
+)
 from ._urls import default_store, store_from_url
+from ._usage import (
+    PRICES_ENV,
+    ModelCall,
+    Price,
+    Usage,
+    collect_calls,
+    configured_prices,
+    report_call,
+    total_usage,
+)
 from ._vars import check_known_vars
 from ._yaml import to_yaml
 
@@ -83,8 +104,10 @@ if TYPE_CHECKING:
     )
     from ._http import (
         HttpError,
+        after_seq,
         agentgen_error_response,
         check_auth,
+        event_stream,
         json_error,
         path_thread_id,
         read_json_object,
@@ -126,8 +149,10 @@ _LAZY = {
     "post_callback": "._callbacks",
     "signature": "._callbacks",
     "HttpError": "._http",
+    "after_seq": "._http",
     "agentgen_error_response": "._http",
     "check_auth": "._http",
+    "event_stream": "._http",
     "json_error": "._http",
     "path_thread_id": "._http",
     "read_json_object": "._http",
@@ -147,15 +172,19 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "CONTENT_ENV",
     "DEFAULT_LEASE_TTL_S",
     "LEASE_TTL_ENV",
+    "LOG_FORMATS",
     "MAX_EVENT_CHARS",
     "MAX_ID_CHARS",
     "MAX_JSON_DEPTH",
     "MAX_TEXT_CHARS",
+    "PRICES_ENV",
     "SUMMARY_INTENT",
     "AgentgenError",
     "AnthropicModel",
+    "CallRecord",
     "CallbackSender",
     "CallbackUrl",
     "ChildSettings",
@@ -168,9 +197,12 @@ __all__ = [
     "IncompatibleThread",
     "IntentSpec",
     "IntentSpecs",
+    "JsonFormatter",
+    "LogFormat",
     "MemoryStore",
     "MissingExtra",
     "Model",
+    "ModelCall",
     "ModelConfig",
     "ModelNotConfigured",
     "ModelOutput",
@@ -178,6 +210,7 @@ __all__ = [
     "ModelUnavailable",
     "OpenAIModel",
     "PostgresStore",
+    "Price",
     "PromptTemplate",
     "ResponseRefused",
     "ScriptExhausted",
@@ -186,20 +219,25 @@ __all__ = [
     "StepError",
     "Store",
     "StoreUnavailable",
+    "StoredEvent",
     "SubAgentOutcome",
     "SubAgentStopped",
     "ThreadBusy",
     "ThreadConflict",
     "ThreadNotFound",
     "TimeLimit",
+    "Usage",
     "ValueRefused",
     "Work",
     "WorkQueue",
     "advance_child",
+    "after_seq",
+    "agent_span",
     "agentgen_error_response",
     "args_schema",
     "build_model",
     "call_handler",
+    "call_text",
     "callback_hosts",
     "check_auth",
     "check_callback_url",
@@ -208,8 +246,10 @@ __all__ = [
     "check_json_value",
     "check_known_vars",
     "child_thread_id",
+    "collect_calls",
     "compact_error",
     "compile_template",
+    "configured_prices",
     "deadline_work",
     "default_store",
     "deliver",
@@ -217,14 +257,20 @@ __all__ = [
     "element",
     "escape_tags",
     "event_json",
+    "event_stream",
+    "follow_events",
+    "follow_poll_s",
     "heartbeat_s",
     "hold_lease",
     "intent_spec",
     "json_error",
     "json_ready",
+    "keepalive_s",
     "lease_ttl_s",
     "missing_extra",
+    "model_call_span",
     "new_id",
+    "observe",
     "parse_step",
     "parse_summary",
     "parse_var",
@@ -233,13 +279,18 @@ __all__ = [
     "postgres_dsn",
     "problem_text",
     "read_json_object",
+    "report_call",
     "resolve_model",
     "run_handler",
     "schedule_deadline",
+    "serve_log_config",
     "signature",
     "split_model",
+    "sse_message",
     "store_from_url",
     "sub_agent_stopped",
     "takes_context",
     "to_yaml",
+    "tool_span",
+    "total_usage",
 ]

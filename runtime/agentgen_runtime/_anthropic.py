@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._extras import missing_extra
 from ._models import IntentSpec, ModelOutput, ModelRequest
 from ._provider import PerLoop, resolve_key, unavailable
+from ._tracing import model_call_span
 
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
@@ -61,23 +62,14 @@ class AnthropicModel:
         except ModuleNotFoundError as error:
             raise missing_extra(error) from None
 
-        try:
-            message = await self._create(request)
-        except (
-            anthropic.APIError,
-            json.JSONDecodeError,
-        ) as error:  # the SDK lets a bad body through
-            raise unavailable(self.label, error) from error
-        calls = [
-            {"name": block.name, "arguments": dict(block.input)}
-            for block in message.content
-            if block.type == "tool_use"
-        ]
-        if len(calls) > 1:  # asked for one; never drop the others silently: parse_step says so
-            return {"tool_calls": calls}
-        if calls:
-            return calls[0]
-        return "".join(block.text for block in message.content if block.type == "text")
+        with model_call_span("anthropic", self.name, request, None) as call:
+            try:
+                message = await self._create(request)
+            except (anthropic.APIError, json.JSONDecodeError) as error:  # a bad body gets through
+                raise unavailable(self.label, error) from error
+            output = _output(message)
+            call.answered(output, **_usage(message))
+        return output
 
     async def _create(self, request: ModelRequest) -> Message:
         try:
@@ -94,6 +86,33 @@ class AnthropicModel:
             tools=[_tool(intent) for intent in request.intents],
             tool_choice={"type": "any", "disable_parallel_tool_use": True},
         )
+
+
+def _output(message: Message) -> ModelOutput:
+    calls = [
+        {"name": block.name, "arguments": dict(block.input)}
+        for block in message.content
+        if block.type == "tool_use"
+    ]
+    if len(calls) > 1:  # asked for one; never drop the others silently: parse_step says so
+        return {"tool_calls": calls}
+    if calls:
+        return calls[0]
+    return "".join(block.text for block in message.content if block.type == "text")
+
+
+def _usage(message: Message) -> dict[str, Any]:
+    """The tokens the response counts; its input_tokens leave out what was read from or written
+    to the cache, which OpenTelemetry's conventions count as input too."""
+    usage = message.usage
+    cached = usage.cache_read_input_tokens or 0
+    written = usage.cache_creation_input_tokens or 0
+    return {
+        "input_tokens": usage.input_tokens + cached + written,
+        "output_tokens": usage.output_tokens,
+        "cached_tokens": usage.cache_read_input_tokens,
+        "finish_reason": message.stop_reason,
+    }
 
 
 def _tool(intent: IntentSpec) -> ToolParam:

@@ -24,7 +24,26 @@ def describe_thread(thread: dict[str, Any], command: str) -> str:
         lines.append(f"  continue: {command} resume {thread['id']}")
     elif thread["status"] == "done":
         lines += _indented(_final_args(thread))
+    usage = thread.get("usage")
+    if usage and usage["model_calls"]:
+        lines.append(f"  usage: {usage_text(usage)}")
     return "\n".join(lines)
+
+
+def usage_text(usage: dict[str, Any]) -> str:
+    """`3 model calls, 2,200 input tokens (1,280 cached), 60 output, 1.20 s, $0.000270`."""
+    calls = usage["model_calls"]
+    parts = [
+        f"{calls} model call{'' if calls == 1 else 's'}",
+        f"{usage['input_tokens']:,} input tokens ({usage['cached_tokens']:,} cached)",
+        f"{usage['output_tokens']:,} output",
+        f"{usage['latency_ms'] / 1000:.2f} s",
+    ]
+    if usage.get("cost_usd") is not None:
+        parts.append(f"${usage['cost_usd']:.6f}")
+    if usage.get("unpriced"):
+        parts.append(f"no price for {', '.join(usage['unpriced'])}")
+    return ", ".join(parts)
 
 
 def parse_var(text: str) -> tuple[str, Any]:

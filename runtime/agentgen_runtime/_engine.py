@@ -19,19 +19,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import weakref
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from ._base import AgentgenError, ConfigurationError
+from ._base import AgentgenError
 from ._deadlines import DeadlineNotReached
 from ._errors import one_line
 from ._extras import missing_extra
 from ._postgres import without_password
 from ._provider import ModelUnavailable
+from ._settings import env_seconds
 from ._stores import Store, StoreUnavailable, ThreadBusy
 
 if TYPE_CHECKING:
@@ -63,23 +63,12 @@ class EngineUnavailable(AgentgenError, RuntimeError):
 
 def heartbeat_s() -> float:
     """How often a worker says it is alive: $AGENTGEN_WORKER_HEARTBEAT_S, else 10 seconds."""
-    return _seconds(HEARTBEAT_ENV, 10.0)
+    return env_seconds(HEARTBEAT_ENV, 10.0)
 
 
 def poll_s() -> float:
     """How often an idle worker looks for due jobs: $AGENTGEN_WORKER_POLL_S, else 1 second."""
-    return _seconds(POLL_ENV, DEFAULT_POLL_S)
-
-
-def _seconds(name: str, default: float) -> float:
-    text = os.environ.get(name, str(default))
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0 < value < 3600:
-        raise ConfigurationError(f"{name} must be seconds above 0, not {text!r}")
-    return value
+    return env_seconds(POLL_ENV, DEFAULT_POLL_S)
 
 
 def postgres_dsn(store: Store) -> str | None:

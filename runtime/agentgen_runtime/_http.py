@@ -7,12 +7,17 @@ import json
 import logging
 import math
 import os
+import re
+import time
+from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, StreamingResponse
 
 from ._base import AgentgenError
+from ._follow import KEEPALIVE, follow_events, follow_poll_s, keepalive_s, sse_message
 from ._limits import (
     MAX_ID_CHARS,
     MAX_INTEGER,
@@ -20,11 +25,14 @@ from ._limits import (
     ValueRefused,
     check_json_value,
 )
-from ._stores import ThreadNotFound
+from ._stores import Store, ThreadNotFound
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 _BODY = "request body"
 _log = logging.getLogger("agentgen.http")
+_SEQ = re.compile(r"-?[0-9]{1,19}")
+# no caching of a live stream, and no buffering by a proxy in front (nginx honours this header)
+_STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 class HttpError(AgentgenError):
@@ -74,6 +82,44 @@ def path_thread_id(request: Request) -> str:
     if len(thread_id) > MAX_ID_CHARS or not thread_id.isprintable():
         raise ThreadNotFound(thread_id[:MAX_ID_CHARS])
     return thread_id
+
+
+def after_seq(request: Request) -> int:
+    """Where an event stream starts: after `?after=`, else the Last-Event-ID header, else -1."""
+    text = request.query_params.get("after")
+    source = "after"
+    if text is None:  # an EventSource that reconnects sends the last `id:` it saw
+        text, source = request.headers.get("last-event-id", "").strip(), "Last-Event-ID"
+        if not text:
+            return -1
+    if _SEQ.fullmatch(text) and -1 <= int(text) <= MAX_INTEGER:
+        return int(text)
+    raise HttpError(
+        422, f"{source} must be the seq of an event (a whole number, -1 or more), not {text[:40]!r}"
+    )
+
+
+def event_stream(store: Store, thread_id: str, after: int = -1) -> StreamingResponse:
+    """Server-Sent Events: each event of the thread after seq `after`, as any process appends it."""
+    # read before the response begins, so that a bad setting is a 503 and not a broken stream
+    messages = _sse_messages(store, thread_id, after, follow_poll_s(), keepalive_s())
+    return StreamingResponse(messages, media_type="text/event-stream", headers=_STREAM_HEADERS)
+
+
+async def _sse_messages(
+    store: Store, thread_id: str, after: int, poll_s: float, keepalive_every_s: float
+) -> AsyncIterator[str]:
+    """The stream's text; it ends when the client goes (Starlette cancels it) or the store fails."""
+    quiet_since = time.monotonic()
+    try:
+        async with aclosing(follow_events(store, thread_id, after, poll_s=poll_s)) as polls:
+            async for batch in polls:
+                if batch or time.monotonic() - quiet_since >= keepalive_every_s:
+                    yield "".join(map(sse_message, batch)) or KEEPALIVE
+                    quiet_since = time.monotonic()
+    except AgentgenError as error:  # the response has begun: no status to give, so end it
+        _log.warning("event stream of thread %r stopped: %s", thread_id, error)
+        yield f": stopped: {' '.join(str(error).splitlines())}\n\n"  # the client reconnects
 
 
 async def read_json_object(request: Request) -> dict[str, Any]:

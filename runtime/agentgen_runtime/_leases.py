@@ -11,13 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import os
 import secrets
 import socket
 from collections.abc import AsyncIterator
 
-from ._base import ConfigurationError
+from ._settings import env_seconds
 from ._stores import Store, ThreadBusy
 
 DEFAULT_LEASE_TTL_S = 30.0
@@ -28,18 +27,7 @@ _log = logging.getLogger("agentgen.leases")
 
 def lease_ttl_s() -> float:
     """How long a lease lives unless renewed: $AGENTGEN_LEASE_TTL_S, else 30 seconds."""
-    text = os.environ.get(LEASE_TTL_ENV, "").strip()
-    if not text:
-        return DEFAULT_LEASE_TTL_S
-    try:
-        ttl = float(text)
-    except ValueError:
-        ttl = math.nan
-    if not (math.isfinite(ttl) and ttl > 0):
-        raise ConfigurationError(
-            f"{LEASE_TTL_ENV} must be a number of seconds above 0, got {text!r}"
-        )
-    return ttl
+    return env_seconds(LEASE_TTL_ENV, DEFAULT_LEASE_TTL_S)
 
 
 def new_owner() -> str:

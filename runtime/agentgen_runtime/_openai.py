@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ._extras import missing_extra
 from ._models import IntentSpec, ModelOutput, ModelRequest
 from ._provider import PerLoop, resolve_key, unavailable
+from ._tracing import model_call_span
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -69,21 +70,16 @@ class OpenAIModel:
         except ModuleNotFoundError as error:
             raise missing_extra(error) from None
 
-        try:
-            completion = await self._create(request)
-        except (openai.APIError, json.JSONDecodeError) as error:  # the SDK lets a bad body through
-            raise unavailable(self.label, error) from error
-        if not completion.choices:
-            raise unavailable(self.label, ValueError("the response has no choices"))
-        message = completion.choices[0].message
-        calls = [
-            {"name": call.function.name, "arguments": call.function.arguments}
-            for call in message.tool_calls or ()
-            if call.type == "function"
-        ]
-        if len(calls) > 1:  # asked for one; never drop the others silently: parse_step says so
-            return {"tool_calls": calls}
-        return calls[0] if calls else message.content or ""
+        with model_call_span("openai", self.name, request, self.temperature) as call:
+            try:
+                completion = await self._create(request)
+            except (openai.APIError, json.JSONDecodeError) as error:  # a bad body gets through
+                raise unavailable(self.label, error) from error
+            if not completion.choices:
+                raise unavailable(self.label, ValueError("the response has no choices"))
+            output = _output(completion)
+            call.answered(output, **_usage(completion))
+        return output
 
     async def _create(self, request: ModelRequest) -> ChatCompletion:
         client, messages = await self.clients.get(), _messages(request)
@@ -105,6 +101,31 @@ class OpenAIModel:
             response_format=_response_format(request.intents),
             extra_body=extra,
         )
+
+
+def _output(completion: ChatCompletion) -> ModelOutput:
+    """The tool call as `{"name", "arguments"}`, several as `{"tool_calls": [...]}`, or text."""
+    message = completion.choices[0].message
+    calls = [
+        {"name": call.function.name, "arguments": call.function.arguments}
+        for call in message.tool_calls or ()
+        if call.type == "function"
+    ]
+    if len(calls) > 1:  # asked for one; never drop the others silently: parse_step says so
+        return {"tool_calls": calls}
+    return calls[0] if calls else message.content or ""
+
+
+def _usage(completion: ChatCompletion) -> dict[str, Any]:
+    """The tokens the response counts (prompt tokens include the cached ones)."""
+    usage = completion.usage
+    details = usage.prompt_tokens_details if usage is not None else None
+    return {
+        "input_tokens": usage.prompt_tokens if usage is not None else None,
+        "output_tokens": usage.completion_tokens if usage is not None else None,
+        "cached_tokens": details.cached_tokens if details is not None else None,
+        "finish_reason": completion.choices[0].finish_reason,
+    }
 
 
 def _cache_key(request: ModelRequest) -> dict[str, str] | None:

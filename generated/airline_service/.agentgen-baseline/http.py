@@ -3,6 +3,7 @@
 
     POST /threads                  {"message": "...", "vars": {...}, "callback_url": "..."}
     GET  /threads/{id}
+    GET  /threads/{id}/events      ?after=SEQ: each event after SEQ as Server-Sent Events, live
     POST /threads/{id}/responses   {"type": "approval", "call_id": "...", "approved": true, "comment": "...", "args": {...}}
                                    {"type": "human_response", "call_id": "...", "text": "..."}
                                    {"type": "user_message", "text": "..."}
@@ -13,6 +14,10 @@ that off. Bodies are checked strictly (`"approved": "yes"` is a 422). When a thr
 person, its JSON is POSTed, after the response and retried, to the request's `callback_url` (only
 to a host in AGENTGEN_CALLBACK_HOSTS) or to AGENTGEN_CALLBACK_URL. Serve with
 `python -m <package> serve`, or any ASGI server.
+
+The events stream reads the store every AGENTGEN_FOLLOW_POLL_S (0.25 s), so it carries what any
+worker or process appends; it sends `: keep-alive` after AGENTGEN_KEEPALIVE_S (15 s) of quiet, and
+an EventSource that reconnects resumes after the Last-Event-ID it sends.
 
 A body with `"wait": false` is queued instead of run: the answer is 202 with the thread as it
 stands, and a worker (`python -m <package> worker`, see worker.py) advances it. That needs a
@@ -31,9 +36,11 @@ from agentgen_runtime import (
     CallbackUrl,
     Model,
     Store,
+    after_seq,
     agentgen_error_response,
     check_auth,
     default_store,
+    event_stream,
     path_thread_id,
     read_json_object,
 )
@@ -160,6 +167,14 @@ def create_app(
         thread = await load_thread(path_thread_id(request), the_store(), VERSION)
         return JSONResponse(thread_json(thread))
 
+    async def stream_events(request: Request) -> Response:
+        check_auth(request)
+        thread_id = path_thread_id(request)
+        after = after_seq(request)
+        # before the stream begins, so a thread GET /threads/{id} refuses is refused alike (404)
+        await load_thread(thread_id, the_store(), VERSION)
+        return event_stream(the_store(), thread_id, after)
+
     async def post_response(request: Request) -> Response:
         check_auth(request)
         thread_id = path_thread_id(request)
@@ -182,6 +197,7 @@ def create_app(
     routes = [
         Route("/threads", create_thread, methods=["POST"]),
         Route("/threads/{thread_id}", get_thread, methods=["GET"]),
+        Route("/threads/{thread_id}/events", stream_events, methods=["GET"]),
         Route("/threads/{thread_id}/responses", post_response, methods=["POST"]),
     ]
     return Starlette(

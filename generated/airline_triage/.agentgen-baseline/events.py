@@ -128,6 +128,25 @@ class SubAgentEvent(_Event):
     """The child's pending call while it waits for a person; the parent shows it as its own."""
 
 
+class ModelCallEvent(_Event):
+    """One request to a model provider: who answered, in how long, and the tokens it counted.
+
+    Bookkeeping: the model never reads it. A fallback chain records each model it asked.
+    """
+
+    type: Literal["model_call"] = "model_call"
+    provider: str
+    model: str
+    latency_ms: int
+    input_tokens: int | None = None
+    """All the input tokens, cached ones included."""
+    output_tokens: int | None = None
+    cached_tokens: int | None = None
+    finish_reason: str | None = None
+    error: str | None = None
+    """Why the call failed, when it did (the chain then asked the next model)."""
+
+
 class ThreadPaused(_Event):
     """The agent used its turns for this run; `resume(thread_id, None)` continues it."""
 
@@ -151,6 +170,7 @@ Event = Annotated[
     | HumanResponseEvent
     | EscalationEvent
     | SubAgentEvent
+    | ModelCallEvent
     | ThreadPaused
     | ThreadResumed,
     Field(discriminator="type"),

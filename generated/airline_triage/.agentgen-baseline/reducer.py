@@ -15,6 +15,7 @@ from .events import (
     EscalationEvent,
     Event,
     HumanResponseEvent,
+    ModelCallEvent,
     SubAgentEvent,
     ThreadPaused,
     ThreadResumed,
@@ -56,6 +57,8 @@ def reduce(state: AgentState, event: Event) -> AgentState:
             return _on_sub_agent(state, event)
         case ThreadPaused():
             return _update(state, status="paused")
+        case ModelCallEvent():  # usage, for people and their bills: where the thread stands is as it was
+            return state
 
 
 def fold(events: Iterable[Event]) -> AgentState:

@@ -16,6 +16,7 @@ from .events import (
     EscalationEvent,
     Event,
     HumanResponseEvent,
+    ModelCallEvent,
     ThreadPaused,
     ThreadResumed,
     ThreadStarted,
@@ -54,6 +55,8 @@ def reduce(state: AgentState, event: Event) -> AgentState:
             return _update(state, status="awaiting_human", pending=pending, in_progress=None)
         case ThreadPaused():
             return _update(state, status="paused")
+        case ModelCallEvent():  # usage, for people and their bills: where the thread stands is as it was
+            return state
 
 
 def fold(events: Iterable[Event]) -> AgentState:

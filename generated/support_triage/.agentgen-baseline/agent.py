@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -17,24 +18,29 @@ from agentgen_runtime import (
     MemoryStore,
     Model,
     ModelConfig,
+    ModelOutput,
     ModelRequest,
     ResponseRefused,
     ScriptedModel,
     StepError,
     Store,
     ValueRefused,
+    agent_span,
     check_json_value,
     check_known_vars,
+    collect_calls,
     compact_error,
     default_store,
     event_json,
     hold_lease,
     json_ready,
     new_id,
+    observe,
     parse_step,
     problem_text,
     resolve_model,
     run_handler,
+    tool_span,
 )
 from pydantic import ValidationError
 from pydantic_core import to_json
@@ -50,6 +56,7 @@ from .events import (
     Event,
     HumanResponse,
     HumanResponseEvent,
+    ModelCallEvent,
     Response,
     ThreadPaused,
     ThreadResumed,
@@ -80,6 +87,8 @@ from .tools import (
 
 AGENT = "support_triage"
 """The agent's name: its logger's, and its queue's in the worker's database."""
+_log = logging.getLogger(AGENT)
+"""A line per step at INFO (with the model's tokens), per error and escalation at WARNING."""
 VERSION = "1"
 MAX_TURNS = 25
 MAX_CONSECUTIVE_ERRORS = 3
@@ -125,7 +134,9 @@ async def launch(
     # with advance=False no model is asked: none need be configured where the thread is queued
     chosen = resolve_model(model, MODEL) if advance else ScriptedModel([])
     run = _Run(thread, chosen, store, handlers, deps)
-    async with hold_lease(store, thread.id):  # ThreadBusy while another worker holds it
+    # a span per run (a no-op unless OpenTelemetry is configured); ThreadBusy while another
+    # worker holds the lease
+    async with agent_span(AGENT, thread.id, "launch"), hold_lease(store, thread.id):
         started = ThreadStarted(version=VERSION, vars=vars_json)
         # together or not at all: a thread never holds `thread_started` alone; stored while the
         # model is asked for the first step (nothing else happens before the run waits for it)
@@ -149,7 +160,7 @@ async def resume(
     store = store or default_store()
     chosen = resolve_model(model, MODEL)
     # the lease first, then the thread: what this run reads, no other worker writes meanwhile
-    async with hold_lease(store, thread_id):
+    async with agent_span(AGENT, thread_id, "resume"), hold_lease(store, thread_id):
         thread = await load_thread(thread_id, store, VERSION)
         run = _Run(thread, chosen, store, handlers, deps)
         await run.accept(response)
@@ -176,6 +187,7 @@ class _Run:
     deps: object
     context: Context = field(default_factory=Context)
     _saving: asyncio.Task[None] | None = field(default=None, init=False)
+    _model_calls: list[ModelCallEvent] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         for event in self.thread.events:
@@ -197,6 +209,8 @@ class _Run:
         it: the next `record` and the end of the run wait for it (and raise its error).
         """
         await self.saved()  # one append at a time, in order
+        if self._model_calls:  # the provider calls that led to these events, in the same append
+            events, self._model_calls = (*self._model_calls, *events), []
         state = self.thread.state
         for event in events:
             state = reduce(state, event)  # first, so that a thread never stores what cannot fold
@@ -213,6 +227,15 @@ class _Run:
         self.thread.state = state
         for event in events:
             self.context.add(event)
+        observe(_log, self.thread.id, events, state.status)  # a log line per step, span events
+
+    async def call_model(self, request: ModelRequest) -> ModelOutput:
+        """The model's answer; the provider calls it took are recorded with the events that follow."""
+        with collect_calls() as calls:
+            try:
+                return await self.model.next_step(request)
+            finally:
+                self._model_calls += [ModelCallEvent(**call.fields()) for call in calls]
 
     async def saved(self) -> None:
         """Wait for the append that `record(..., wait=False)` left under way, if any."""
@@ -248,7 +271,7 @@ class _Run:
         """Ask the model; a bad answer becomes an error event and None."""
         allowed = INTENTS_BY_STATE[self.state.current_state]
         request = self.request(allowed)
-        step = parse_step(await self.model.next_step(request), NEXT_STEP)
+        step = parse_step(await self.call_model(request), NEXT_STEP)
         if isinstance(step, StepError):
             await self.record(ErrorEvent(source="model", message=step.message))
             return None
@@ -309,7 +332,8 @@ class _Run:
         """Run the handler of a started call and record its result or its error."""
         step = started.call
         try:
-            result = await self.execute(step, self.tool_context(started.call_id))
+            with tool_span(step.intent, started.call_id):
+                result = await self.execute(step, self.tool_context(started.call_id))
         except Exception as error:  # noqa: BLE001 - any handler failure is compacted (factor 9)
             await self.record_tool_error(started, error)
             return

@@ -47,7 +47,8 @@ def _unreadable(thread_id: str, part: str, error: ValidationError) -> Incompatib
 
 
 def thread_json(thread: Thread) -> dict[str, Any]:
-    """A thread as JSON: id, status, the pending call (or null), what ended it, the events."""
+    """A thread as JSON: id, status, the pending call (or null), what ended it, the events, and
+    the totals of its model calls (tokens, time, cost)."""
     pending = thread.pending.model_dump(mode="json") if thread.pending is not None else None
     events = [event.model_dump(mode="json", by_alias=True) for event in thread.events]
     return {
@@ -56,4 +57,5 @@ def thread_json(thread: Thread) -> dict[str, Any]:
         "pending": pending,
         "ended_by": thread.state.ended_by,
         "events": events,
+        "usage": thread.usage.as_json(),
     }

@@ -3,7 +3,7 @@
 
     python -m <package> launch "message" [--var name=value ...]
     python -m <package> resume THREAD_ID [--approve [--set param=value ...] | --deny COMMENT | ...]
-    python -m <package> show THREAD_ID
+    python -m <package> show THREAD_ID [--follow]
     python -m <package> serve [--host 127.0.0.1] [--port 8000]
     python -m <package> worker [--concurrency 10]
 
@@ -16,12 +16,24 @@ import argparse
 import asyncio
 import sys
 
-from agentgen_runtime import AgentgenError, compact_error, describe_thread, missing_extra, parse_var
+from agentgen_runtime import (
+    LOG_FORMATS,
+    AgentgenError,
+    LogFormat,
+    compact_error,
+    configured_prices,
+    default_store,
+    describe_thread,
+    follow_events,
+    missing_extra,
+    parse_var,
+    serve_log_config,
+)
 from pydantic import ValidationError
 
-from .agent import VERSION, launch, resume
-from .context import render_thread
-from .events import Approval, HumanResponse, Response, UserMessage
+from .agent import AGENT, VERSION, launch, resume
+from .context import render_event, render_thread
+from .events import Approval, Event, HumanResponse, Response, UserMessage
 from .state import Thread
 from .threads import load_thread, thread_json
 
@@ -33,10 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(arguments, "set", None) and not arguments.approve:
         parser.error("--set changes the call being approved: use it with --approve")
     if arguments.command == "serve":
-        return _serve(arguments.host, arguments.port)
+        return _serve(arguments.host, arguments.port, arguments.log_format)
     if arguments.command == "worker":
         return _work(arguments.concurrency)
     try:
+        configured_prices()  # a malformed AGENTGEN_PRICES fails before anything runs
         thread = asyncio.run(_run(arguments))
     except AgentgenError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -47,7 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command == "show":
         print(render_thread(thread.events))
         print()
-    print(describe_thread(thread_json(thread), f"{sys.executable} -m {__package__}"))
+    print(_status(thread))
+    if arguments.command == "show" and arguments.follow:
+        return _follow(thread)
     return 0
 
 
@@ -59,6 +74,46 @@ async def _run(arguments: argparse.Namespace) -> Thread:
     if arguments.command == "show":
         return thread
     return await resume(thread.id, _response(arguments, thread))
+
+
+def _follow(thread: Thread) -> int:
+    """`show --follow`: print the events appended from now on, by any process, until Ctrl-C."""
+    sys.stdout.flush()  # what `show` printed comes first, even through a pipe
+    try:
+        asyncio.run(_print_new_events(thread))
+    except KeyboardInterrupt:  # how following ends: quietly, with success
+        return 0
+    except AgentgenError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _print_new_events(thread: Thread) -> None:
+    """Reload the thread whenever the store holds more of it, and print what is new."""
+    store, shown = default_store(), len(thread.events)
+    async for batch in follow_events(store, thread.id, shown - 1):
+        if not batch:
+            continue
+        thread = await load_thread(thread.id, store, VERSION)  # typed, folded, version-checked
+        new, shown = thread.events[shown:], len(thread.events)
+        if new:  # none when the previous reload already read this batch's events
+            _print_events(thread, new)
+
+
+def _print_events(thread: Thread, events: list[Event]) -> None:
+    """Each event as one element of the thread's context; the status when the thread stops."""
+    for event in events:
+        text = render_event(event)
+        if text is not None:  # bookkeeping events are not shown, as in `show`
+            print(f"\n{text}", flush=True)
+    if thread.status != "running":
+        print(f"\n{_status(thread)}", flush=True)
+
+
+def _status(thread: Thread) -> str:
+    """The thread's status and, when it waits for a person, how to answer from here."""
+    return describe_thread(thread_json(thread), f"{sys.executable} -m {__package__}")
 
 
 def _response(arguments: argparse.Namespace, thread: Thread) -> Response:
@@ -89,13 +144,15 @@ def _assignment(text: str) -> tuple[str, object]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _serve(host: str, port: int) -> int:
+def _serve(host: str, port: int, log_format: LogFormat) -> int:
     try:
         import uvicorn  # here: only `serve` needs the http extra
     except ModuleNotFoundError as error:
         print(f"error: {missing_extra(error)}", file=sys.stderr)
         return 1
-    uvicorn.run(f"{__package__}.http:app", host=host, port=port)
+    # uvicorn's access log and the agent's line per step, as text or JSON lines
+    log_config = serve_log_config(AGENT, log_format)
+    uvicorn.run(f"{__package__}.http:app", host=host, port=port, log_config=log_config)
     return 0
 
 
@@ -140,9 +197,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     show = commands.add_parser("show", help="print a thread")
     show.add_argument("thread_id")
+    show.add_argument(
+        "--follow",
+        action="store_true",
+        help="then print each new event as it is stored, until Ctrl-C",
+    )
     serve = commands.add_parser("serve", help="serve the HTTP API with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default="text",
+        help="json: one JSON object per line (access log and the agent's steps)",
+    )
     work = commands.add_parser("worker", help='advance the threads queued with "wait": false')
     work.add_argument("--concurrency", type=_positive, default=10, help="jobs at a time")
     return parser

@@ -106,6 +106,25 @@ class EscalationEvent(_Event):
     reason: str
 
 
+class ModelCallEvent(_Event):
+    """One request to a model provider: who answered, in how long, and the tokens it counted.
+
+    Bookkeeping: the model never reads it. A fallback chain records each model it asked.
+    """
+
+    type: Literal["model_call"] = "model_call"
+    provider: str
+    model: str
+    latency_ms: int
+    input_tokens: int | None = None
+    """All the input tokens, cached ones included."""
+    output_tokens: int | None = None
+    cached_tokens: int | None = None
+    finish_reason: str | None = None
+    error: str | None = None
+    """Why the call failed, when it did (the chain then asked the next model)."""
+
+
 class ThreadPaused(_Event):
     """The agent used its turns for this run; `resume(thread_id, None)` continues it."""
 
@@ -128,6 +147,7 @@ Event = Annotated[
     | ApprovalEvent
     | HumanResponseEvent
     | EscalationEvent
+    | ModelCallEvent
     | ThreadPaused
     | ThreadResumed,
     Field(discriminator="type"),
