@@ -9,6 +9,7 @@ import click
 
 from agentgen import __version__
 from agentgen.cli_generate import check_command, diff_command, generate_command
+from agentgen.cli_output import Output, output_options
 from agentgen.cli_test import replay_command, test_command
 from agentgen.config import ConfigError, load_config
 from agentgen.diagnostics import render
@@ -29,24 +30,16 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
-    help="github prints workflow annotations for GitHub Actions.",
-)
-def validate(paths: tuple[Path, ...], output_format: str) -> None:
+@output_options()
+def validate(paths: tuple[Path, ...], output: Output) -> None:
     """Check spec files (or folders of them; default: the project's specs folder)."""
     results = _validate_all(paths)
     diagnostics = [d for result in results for d in result.diagnostics]
     if diagnostics:
-        click.echo(render(diagnostics, output_format))
-    elif output_format == "json":
-        click.echo("[]")
-    if output_format == "text":
-        click.echo(_summary(results), err=True)
+        output.result(render(diagnostics, output.format))
+    elif output.format == "json":
+        output.result("[]")
+    output.summary(_summary(results))
     sys.exit(EXIT_OK if all(result.ok for result in results) else EXIT_SPEC_ERRORS)
 
 

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import click
 
+from agentgen.cli_output import Output, output_options
+from agentgen.cli_reports import (
+    agents_summary,
+    diffs_json,
+    files_json,
+    needs_you,
+    stale_annotations,
+    update_annotations,
+)
 from agentgen.config import Config, ConfigError, load_config
 from agentgen.diagnostics import render
 from agentgen.parallel import available_cpus
@@ -43,19 +54,27 @@ _jobs = click.option(
 @_out
 @_templates
 @_jobs
+@output_options()
 def generate_command(
-    paths: tuple[Path, ...], out: Path | None, templates: Path | None, jobs: int | None
+    paths: tuple[Path, ...],
+    out: Path | None,
+    templates: Path | None,
+    jobs: int | None,
+    output: Output,
 ) -> None:
     """Write one package per spec, keeping your edits (default: the project's specs folder)."""
-    outcome = _run(generate, paths, out, templates, jobs)
-    for update in outcome.updates:
-        line = _report(update)
-        if line:
-            click.echo(line)
-    agents = len(outcome.results)
-    click.echo(f"{agents} agent{'s' if agents != 1 else ''}: {_counts(outcome.updates)}", err=True)
-    if any(update.conflicts or update.kind == "skip" for update in outcome.updates):
-        click.echo("resolve what is listed above, then run `agentgen check`", err=True)
+    outcome = _run(generate, paths, out, templates, jobs, output)
+    failed = any(update.conflicts or update.kind == "skip" for update in outcome.updates)
+    if output.format == "json":
+        output.result(json.dumps(files_json(outcome), indent=2))
+    elif output.format == "github":
+        output.result("\n".join(update_annotations(outcome.updates)))
+    elif output.text:
+        for update in outcome.updates:
+            _print_update(update, output)
+    output.summary(agents_summary(outcome))
+    if failed:
+        output.problem("resolve what is listed above, then run `agentgen check`")
         sys.exit(1)
 
 
@@ -65,26 +84,34 @@ def generate_command(
 @_templates
 @_jobs
 @click.option("--strict", is_flag=True, help="Also fail on any hand edit of generated files.")
+@output_options()
 def check_command(
     paths: tuple[Path, ...],
     out: Path | None,
     templates: Path | None,
     jobs: int | None,
     strict: bool,
+    output: Output,
 ) -> None:
     """Fail when a spec is invalid, generated code is stale, or a conflict is left."""
-    outcome = _run(plan_changes, paths, out, templates, jobs)
+    outcome = _run(plan_changes, paths, out, templates, jobs, output)
     reasons = check_reasons(outcome, strict)
-    if reasons:
-        click.echo(unified_diff(outcome.updates, Path.cwd()), nl=False)
-        for reason in reasons:
-            click.echo(reason, err=True)
-        if all(reason.endswith(STRICT_REASON) for reason in reasons):
-            click.echo("generated files were edited by hand, which --strict forbids", err=True)
-        else:
-            click.echo(f"generated code is not up to date: {FIX}", err=True)
-        sys.exit(1)
-    click.echo(f"{len(outcome.results)} agents up to date", err=True)
+    if output.format == "json":
+        output.result(json.dumps([asdict(reason) for reason in reasons], indent=2))
+    elif output.format == "github":
+        output.result("\n".join(stale_annotations(reasons, FIX)))
+    if not reasons:
+        output.summary(f"{len(outcome.results)} agents up to date")
+        return
+    if output.text:
+        output.diff(unified_diff(outcome.updates, Path.cwd()))
+    for reason in reasons:
+        output.problem(str(reason))
+    if all(reason.reason == STRICT_REASON for reason in reasons):
+        output.problem("generated files were edited by hand, which --strict forbids")
+    else:
+        output.problem(f"generated code is not up to date: {FIX}")
+    sys.exit(1)
 
 
 @click.command("diff")
@@ -92,18 +119,30 @@ def check_command(
 @_out
 @_templates
 @_jobs
+@output_options()
 def diff_command(
-    paths: tuple[Path, ...], out: Path | None, templates: Path | None, jobs: int | None
+    paths: tuple[Path, ...],
+    out: Path | None,
+    templates: Path | None,
+    jobs: int | None,
+    output: Output,
 ) -> None:
-    """Show what `generate` would change, writing nothing."""
-    outcome = _run(plan_changes, paths, out, templates, jobs)
-    click.echo(unified_diff(outcome.updates, Path.cwd()), nl=False)
+    """Show what `generate` would change, writing nothing; exit 1 if it would conflict."""
+    outcome = _run(plan_changes, paths, out, templates, jobs, output)
+    if output.format == "json":
+        output.result(json.dumps(diffs_json(outcome.updates, Path.cwd()), indent=2))
+    elif output.format == "github":
+        output.result("\n".join(update_annotations(outcome.updates)))
+    else:
+        output.diff(unified_diff(outcome.updates, Path.cwd()))
     for update in outcome.updates:
         if update.conflicts:
             lines = ", ".join(str(line) for line in update.conflicts)
-            click.echo(f"{update.path.as_posix()}: would conflict at line {lines}", err=True)
+            output.problem(f"{update.path.as_posix()}: would conflict at line {lines}")
     if not any(update.changes_disk for update in outcome.updates):
-        click.echo("no changes", err=True)
+        output.summary("no changes")
+    if any(update.conflicts for update in outcome.updates):
+        sys.exit(1)
 
 
 _VERBS = {
@@ -117,6 +156,17 @@ _VERBS = {
     "stubs": "added handler stubs to",
     "skip": "skipped (not valid UTF-8 Python; fix it and generate again)",
 }
+
+
+def _print_update(update: FileUpdate, output: Output) -> None:
+    """A file that needs the user (a conflict, a skipped file) always; the others with -v."""
+    line = _report(update)
+    if line is None:
+        return
+    if needs_you(update):
+        output.result(line)
+    else:
+        output.detail(line)
 
 
 def _report(update: FileUpdate) -> str | None:
@@ -136,6 +186,7 @@ def _run(
     out: Path | None,
     templates: Path | None,
     jobs: int | None,
+    output: Output,
 ) -> Outcome:
     """Run generate, check or diff; invalid specs print their diagnostics and exit 1."""
     try:
@@ -149,14 +200,7 @@ def _run(
         blame = "check your templates" if own else "internal error, please report it"
         raise click.ClickException(f"{blame}: {error}") from error
     if not outcome.valid:
-        click.echo(render(outcome.diagnostics, "text"))
-        click.echo("nothing was generated: fix the specs first", err=True)
+        output.result(render(outcome.diagnostics, output.format))
+        output.problem("nothing was generated: fix the specs first")
         sys.exit(1)
     return outcome
-
-
-def _counts(updates: list[FileUpdate]) -> str:
-    shown = [update.kind for update in updates if update.kind != "baseline"]
-    if not shown:
-        return "up to date"
-    return ", ".join(f"{shown.count(kind)} {kind}" for kind in _VERBS if kind in shown)

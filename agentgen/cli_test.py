@@ -8,6 +8,7 @@ from typing import NoReturn
 
 import click
 
+from agentgen.cli_output import Output, output_options
 from agentgen.config import ConfigError, load_config
 from agentgen.diagnostics import render
 from agentgen.plan import GenerationError
@@ -53,14 +54,6 @@ EXIT_USAGE = 2
     help="The pass rate a live case needs (0 to 1).",
 )
 @click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="github prints annotations at each failing case; junit prints JUnit XML.",
-)
-@click.option(
     "--cache",
     type=click.Path(path_type=Path, file_okay=False),
     default=DEFAULT_CACHE,
@@ -68,14 +61,15 @@ EXIT_USAGE = 2
     help="Where live answers are kept, so that a rerun with nothing changed asks no model.",
 )
 @click.option("--no-cache", is_flag=True, help="Ask the model every time; keep nothing.")
+@output_options(FORMATS)
 def test_command(
     paths: tuple[Path, ...],
     model: str | None,
     repeat: int,
     min_pass: float,
-    output_format: str,
     cache: Path,
     no_cache: bool,
+    output: Output,
 ) -> None:
     """Run the [[tests]] cases of specs (default: the project's specs folder); writes nothing."""
     if model is not None:
@@ -89,10 +83,11 @@ def test_command(
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
     if not suite.valid:
-        _invalid(suite.results, "test")
-    if suite.cases:
-        click.echo(render_cases(suite.cases, output_format, min_pass))
-    click.echo(summary(suite.cases, min_pass), err=True)
+        _invalid(suite.results, "test", output)
+    shown = render_cases(suite.cases, output.format, min_pass, output.verbosity)
+    if shown:
+        output.result(shown)
+    output.summary(summary(suite.cases, min_pass))
     failed = any(case.verdict(min_pass) == "failed" for case in suite.cases)
     sys.exit(1 if failed else 0)
 
@@ -120,20 +115,14 @@ def _check_model(model: str) -> None:
     type=click.FloatRange(0.0, 1.0),
     help="Exit 1 when a thread's share of agreeing decisions is under this (0 to 1).",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-)
+@output_options(FORMATS)
 def replay_command(
     thread_ids: tuple[str, ...],
     spec_file: Path,
     store_url: str | None,
     model: str | None,
     min_agree: float | None,
-    output_format: str,
+    output: Output,
 ) -> None:
     """Re-ask the model at each decision of stored threads and compare; writes nothing."""
     if model is not None:
@@ -147,14 +136,14 @@ def replay_command(
         usage = ThreadNotFound | ConfigurationError | ModelNotConfigured
         sys.exit(EXIT_USAGE if isinstance(error, usage) else 1)
     if not all(result.ok for result in replay.results):
-        _invalid(replay.results, "replay")
+        _invalid(replay.results, "replay", output)
     threshold = 0.0 if min_agree is None else min_agree
-    click.echo(render_replays(replay.threads, output_format, threshold))
-    click.echo(replay_summary(replay.threads), err=True)
+    output.result(render_replays(replay.threads, output.format, threshold))
+    output.summary(replay_summary(replay.threads))
     sys.exit(1 if any(thread.agreement < threshold for thread in replay.threads) else 0)
 
 
-def _invalid(results: list[SpecResult], command: str) -> NoReturn:
-    click.echo(render([d for r in results for d in r.diagnostics], "text"))
-    click.echo(f"fix the specs above, then run `agentgen {command}` again", err=True)
+def _invalid(results: list[SpecResult], command: str, output: Output) -> NoReturn:
+    output.result(render([d for r in results for d in r.diagnostics], output.format))
+    output.problem(f"fix the specs above, then run `agentgen {command}` again")
     sys.exit(1)

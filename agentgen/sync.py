@@ -130,7 +130,20 @@ def _retire(path: Path) -> FileUpdate:
     return FileUpdate(path, "keep", disk, disk, None)
 
 
-def stale_reasons(plan: Plan, orphan_roots: tuple[Path, ...], strict: bool) -> list[str]:
+@dataclass(frozen=True, order=True)
+class Stale:
+    """One reason `check` fails: a file (at a line, for a conflict marker) and what is wrong."""
+
+    path: str
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.reason}"
+
+
+def stale_reasons(plan: Plan, orphan_roots: tuple[Path, ...], strict: bool) -> list[Stale]:
     """Why `check` fails: stale baselines, leftover conflicts, and with `strict` any hand edit."""
     reasons = []
     for update in plan_updates(plan, orphan_roots):
@@ -138,15 +151,14 @@ def stale_reasons(plan: Plan, orphan_roots: tuple[Path, ...], strict: bool) -> l
             _read(update.baseline_path) == update.baseline
         )
         if not edited_only:
-            reasons.append(f"{update.path.as_posix()}: {_STALE[update.kind]}")
+            reasons.append(Stale(update.path.as_posix(), None, _STALE[update.kind]))
     for file in plan.files:
         text = _text_or_empty(file.path)
-        reasons += [
-            f"{file.path.as_posix()}:{line}: conflict marker" for line in conflict_lines(text)
-        ]
+        path = file.path.as_posix()
+        reasons += [Stale(path, line, "conflict marker") for line in conflict_lines(text)]
         if strict and not file.once and text != _text_or_empty(baseline_of(file.path)):
-            reasons.append(f"{file.path.as_posix()}: {STRICT_REASON}")
-    return sorted(set(reasons))
+            reasons.append(Stale(path, None, STRICT_REASON))
+    return sorted(set(reasons), key=str)
 
 
 _STALE: dict[UpdateKind, str] = {

@@ -11,7 +11,7 @@ from agentgen.diagnostics import Diagnostic
 from agentgen.parallel import ordered_map
 from agentgen.plan import Plan, build_plan
 from agentgen.specfiles import find_spec_files
-from agentgen.sync import FileUpdate, apply, plan_updates, stale_reasons
+from agentgen.sync import FileUpdate, Stale, apply, plan_updates, stale_reasons
 from agentgen.validate import SpecResult, validate_file
 from agentgen.validate._agents import check_sub_agents
 from agentgen.validate._positions import scan_positions
@@ -74,7 +74,7 @@ def plan_changes(
     return Outcome(results, plan_updates(plan, orphan_roots), plan, orphan_roots)
 
 
-def check_reasons(outcome: Outcome, strict: bool) -> list[str]:
+def check_reasons(outcome: Outcome, strict: bool) -> list[Stale]:
     """Why the committed code is not what the specs generate (empty: it is)."""
     if outcome.plan is None:
         return []

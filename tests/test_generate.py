@@ -74,7 +74,7 @@ def test_an_edited_file_passes_check_and_survives_generate(project: Path) -> Non
         "generated files were edited by hand, which --strict forbids\n"
     )
     regenerated = _cli("generate")
-    assert (regenerated.stdout, regenerated.stderr) == ("", "1 agent: up to date\n")
+    assert (regenerated.stdout, regenerated.stderr) == ("", "1 agent: 1 unchanged\n")
     assert agent.read_text(encoding="utf-8") == edited
 
 
@@ -105,7 +105,7 @@ def test_a_deleted_file_is_missing_until_generate_recreates_it(project: Path) ->
     assert result.exit_code == 1
     assert result.stdout.startswith("--- /dev/null\n+++ b/generated/calculator/tools.py\n@@ ")
     assert result.stderr == ("generated/calculator/tools.py: missing (deleted by hand)\n" + STALE)
-    assert _cli("generate").stdout == (
+    assert _cli("generate", "-v").stdout == (
         "recreated (it had been deleted) generated/calculator/tools.py\n"
     )
     assert tools.read_bytes() == original
@@ -129,7 +129,7 @@ def test_a_file_no_longer_generated_is_removed_when_untouched(project: Path, ext
     assert result.stdout.startswith(f"--- a/generated/{extra}\n+++ /dev/null\n@@ ")
     assert "\n-OLD = 1\n" in result.stdout
     assert result.stderr == f"generated/{extra}: no longer generated\n" + STALE
-    assert _cli("generate").stdout == f"removed generated/{extra}\n"
+    assert _cli("generate", "-v").stdout == f"removed generated/{extra}\n"
     assert not leftover.exists()
     assert not (leftover.parent / ".agentgen-baseline" / leftover.name).exists()
     assert _cli("check").exit_code == 0
@@ -153,7 +153,7 @@ def test_a_file_without_a_baseline_is_the_users(project: Path) -> None:
     mine = project / CALCULATOR / "helpers.py"
     mine.write_text(HEADER.format(spec="calculator.toml") + "\nHELPER = 1\n", encoding="utf-8")
     assert _cli("check").exit_code == 0
-    assert _cli("generate").stderr == "1 agent: up to date\n"
+    assert _cli("generate").stderr == "1 agent: 1 unchanged\n"
     assert mine.read_text(encoding="utf-8").endswith("HELPER = 1\n")
 
 
@@ -173,7 +173,7 @@ def test_a_changed_spec_is_stale_until_generate(project: Path) -> None:
     assert result.stderr == (
         "generated/calculator/tools.py: not what the specs generate now\n" + STALE
     )
-    assert _cli("generate").stdout == "updated generated/calculator/tools.py\n"
+    assert _cli("generate", "-v").stdout == "updated generated/calculator/tools.py\n"
     assert _cli("check").exit_code == 0
     assert (project / CALCULATOR / "handlers.py").read_bytes() == handlers
 
@@ -184,7 +184,7 @@ def test_edited_handlers_are_never_stale_nor_overwritten(project: Path) -> None:
     handlers.write_text(edited, encoding="utf-8")
     assert _cli("check").exit_code == 0
     result = _cli("generate")
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "1 agent: up to date\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "1 agent: 1 unchanged\n")
     assert handlers.read_text(encoding="utf-8") == edited
 
 

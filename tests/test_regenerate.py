@@ -91,8 +91,9 @@ def test_an_edit_survives_a_new_tool(project: Path) -> None:
     )
     users_handlers = handlers.read_text(encoding="utf-8")
     append_to_spec(project, POWER_TOOL)
-    result = cli("generate")
+    result = cli("generate", "-v")
     assert result.exit_code == 0, result.output
+    assert result.stderr == "1 agent: 1 updated\n"
     assert result.stdout.splitlines() == [
         "updated generated/calculator/__init__.py",
         "merged (your edits kept) generated/calculator/agent.py",
@@ -168,7 +169,7 @@ def test_a_template_change_merges_into_edited_files(project: Path, tmp_path: Pat
     (upgraded / "agent.py.jinja").write_text(
         template.replace(marker, "# Loop runs are cheap objects.\n" + marker), encoding="utf-8"
     )
-    result = cli("generate", "--templates", upgraded)
+    result = cli("generate", "-v", "--templates", upgraded)
     assert result.stdout == "merged (your edits kept) generated/calculator/agent.py\n"
     text = agent.read_text(encoding="utf-8")
     assert LOOP_EDIT[1] in text
@@ -202,7 +203,7 @@ def test_a_renamed_agent_retires_the_old_package_but_not_its_edits(project: Path
     old = project / PACKAGE
     edit(old / "agent.py", *LOOP_EDIT)
     change_spec(project, 'name = "calculator"', 'name = "calc"')
-    result = cli("generate")
+    result = cli("generate", "-v")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert "kept (edited by hand; no longer generated) generated/calculator/agent.py" in lines

@@ -13,8 +13,13 @@ FORMATS = ("text", "json", "github", "junit")
 LABELS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
 
 
-def render_cases(cases: list[CaseReport], output_format: str, min_pass: float) -> str:
-    """All cases in one format; text has a line per case and its problems indented."""
+def render_cases(
+    cases: list[CaseReport], output_format: str, min_pass: float, verbosity: int = 0
+) -> str:
+    """All cases in one format; text has a line per case and its problems indented (with -q,
+    verbosity -1, the failed cases only)."""
+    if output_format == "text" and verbosity < 0:
+        cases = [case for case in cases if case.verdict(min_pass) == "failed"]
     if output_format == "json":
         return json.dumps([_json(case, min_pass) for case in cases], indent=2)
     if output_format == "junit":

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from agentgen.diagnostics import Diagnostic, has_errors, sort_diagnostics
 from agentgen.spec.model import Spec
+from agentgen.validate._problems import Problem
+from agentgen.validate._salvage import salvaged_spec
 from agentgen.validate._semantics import check_semantics
 from agentgen.validate._source import Source, parse_source, read_source
 from agentgen.validate._structure import check_structure
@@ -43,9 +45,18 @@ def _validate_source(name: str, source: Source | Diagnostic) -> SpecResult:
         return SpecResult(name, None, [source])
     checked = check_structure(source.data)
     if isinstance(checked, list):
-        problems = checked
+        problems = checked + _past_structure(source, checked)
     else:
         problems = check_semantics(checked, source.text, source.positions)
     diagnostics = sort_diagnostics(p.locate(name, source.positions) for p in problems)
     spec = None if has_errors(diagnostics) or isinstance(checked, list) else checked
     return SpecResult(name, spec, diagnostics)
+
+
+def _past_structure(source: Source, problems: list[Problem]) -> list[Problem]:
+    """The problems the rest of the spec has, so that one run reports them all."""
+    salvaged = salvaged_spec(source.data, problems)
+    if salvaged is None:
+        return []
+    found = check_semantics(salvaged.spec, source.text, source.positions)
+    return [problem for problem in found if not salvaged.repeats_a_cut(problem)]
