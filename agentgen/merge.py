@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from merge3 import Merge3
 
+from agentgen.stub_imports import add_imports
+
 YOURS, AGENTGEN, BASELINE = "yours", "agentgen", "baseline"
 CONFLICT_START = f"<<<<<<< {YOURS}"
 _MARKERS = ("<<<<<<< ", "||||||| ", "=======", ">>>>>>> ")
@@ -62,23 +64,19 @@ def missing_handlers(yours: str, new: str) -> list[str] | None:
 
 
 def append_handlers(yours: str, new: str, names: list[str]) -> str:
-    """The user's handlers.py with stubs for `names` appended; nothing of theirs changes."""
+    """The user's handlers.py with stubs for `names` appended, and the imports they need among
+    the user's (a name it binds already is not imported again); nothing of theirs changes."""
     tree = ast.parse(new)
     stubs = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name in names]
     used = {n.id for stub in stubs for n in ast.walk(stub) if isinstance(n, ast.Name)}
-    imports = [_import_line(node, used) for node in tree.body if isinstance(node, ast.ImportFrom)]
-    outside = [line for line in imports if line and not line.startswith("from .")]
-    local = [line for line in imports if line and line.startswith("from .")]
-    block = [
-        "",
-        "",
-        "# Added by agentgen for new tools: move the imports to the top if you like.",
-        *outside,
-        *([""] if outside and local else []),
-        *local,
-        *("\n\n" + (ast.get_source_segment(new, stub) or "") for stub in stubs),
+    wanted = [
+        ("." * node.level + (node.module or ""), [a.name for a in node.names if a.name in used])
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module != "__future__"
     ]
-    return _ending(yours) + "\n".join(block) + "\n"
+    text = add_imports(_ending(yours), [(module, names) for module, names in wanted if names])
+    added = "\n\n\n".join(ast.get_source_segment(new, stub) or "" for stub in stubs)
+    return f"{text.rstrip(chr(10))}\n\n\n{added}\n"
 
 
 def _functions(text: str) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef] | None:
@@ -92,11 +90,3 @@ def _functions(text: str) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef] |
         for node in tree.body
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
     }
-
-
-def _import_line(node: ast.ImportFrom, used: set[str]) -> str | None:
-    names = [alias.name for alias in node.names if alias.name in used]
-    if not names or node.module == "__future__":
-        return None
-    module = "." * node.level + (node.module or "")
-    return f"from {module} import {', '.join(names)}  # noqa: E402"
