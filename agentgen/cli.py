@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 
 from agentgen import __version__
+from agentgen.cli_files import write_output
 from agentgen.cli_generate import check_command, diff_command, generate_command
+from agentgen.cli_init import init_command
 from agentgen.cli_output import Output, output_options
 from agentgen.cli_test import replay_command, test_command
 from agentgen.config import ConfigError, load_config
@@ -44,9 +46,17 @@ def validate(paths: tuple[Path, ...], output: Output) -> None:
 
 
 @main.command()
-def schema() -> None:
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the schema to this file (folders are created) instead of printing it.",
+)
+def schema(out: Path | None) -> None:
     """Print the JSON Schema (draft-07) of the spec language, for TOML editors."""
-    click.echo(spec_json_schema_text(), nl=False)
+    if out is None:
+        click.echo(spec_json_schema_text(), nl=False)
+    else:
+        write_output(out, spec_json_schema_text())
 
 
 def _validate_all(paths: tuple[Path, ...]) -> list[SpecResult]:
@@ -65,6 +75,7 @@ def _summary(results: list[SpecResult]) -> str:
     return f"{len(results)} {noun} valid"
 
 
+main.add_command(init_command)
 main.add_command(generate_command)
 main.add_command(check_command)
 main.add_command(diff_command)

@@ -101,7 +101,8 @@ def check_command(
     elif output.format == "github":
         output.result("\n".join(stale_annotations(reasons, FIX)))
     if not reasons:
-        output.summary(f"{len(outcome.results)} agents up to date")
+        agents = len(outcome.results)
+        output.summary(f"{agents} agent{'' if agents == 1 else 's'} up to date")
         return
     if output.text:
         output.diff(unified_diff(outcome.updates, Path.cwd()))

@@ -59,7 +59,7 @@ def test_committed_output_is_what_the_specs_produce() -> None:
 
 def test_check_passes_on_a_fresh_copy(project: Path) -> None:
     result = _cli("check")
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "1 agents up to date\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "1 agent up to date\n")
 
 
 def test_an_edited_file_passes_check_and_survives_generate(project: Path) -> None:
