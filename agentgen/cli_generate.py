@@ -171,14 +171,25 @@ def _print_update(update: FileUpdate, output: Output) -> None:
 
 
 def _report(update: FileUpdate) -> str | None:
-    """One line per file whose content changes or that needs the user's attention."""
+    """One line per file whose content changes or that needs the user's attention (a merge by
+    units names the units: where the user's edits were kept, and each conflict)."""
     path = update.path.as_posix()
+    notes = update.units
     if update.kind == "baseline":
         return None
+    if notes.conflicting:
+        both = "; ".join(
+            f"{unit}: both changed; markers at line {n}" for unit, n in notes.conflicting
+        )
+        return f"conflict {path}: {both}"
     if update.conflicts:
         lines = ", ".join(str(line) for line in update.conflicts)
         return f"conflict {path}: markers at line {lines}"
-    return f"{_VERBS[update.kind]} {path}"
+    parts = [f"your edits kept in {', '.join(notes.kept)}"] if notes.kept else []
+    if notes.orphans:
+        kept = ", ".join(f"{unit} (line {n})" for unit, n in notes.orphans)
+        parts.append(f"kept, though the spec no longer has them: {kept}")
+    return f"merged {path}: {'; '.join(parts)}" if parts else f"{_VERBS[update.kind]} {path}"
 
 
 def _run(

@@ -14,8 +14,9 @@ AGENT_STATES = ("created", "updated", "with conflicts", "unchanged")
 
 
 def needs_you(update: FileUpdate) -> bool:
-    """Whether a file's update needs the user: a conflict, or a file left alone."""
-    return bool(update.conflicts) or update.kind in ("skip", "keep")
+    """Whether a file's update needs the user: a conflict, a file left alone, or an edited unit
+    kept although the spec no longer produces it."""
+    return bool(update.conflicts or update.units.orphans) or update.kind in ("skip", "keep")
 
 
 def agents_summary(outcome: Outcome) -> str:

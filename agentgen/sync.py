@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from agentgen.merge import append_handlers, conflict_lines, merge_three, missing_handlers
+from agentgen.merge_units import merge_units
 from agentgen.plan import Plan, PlannedFile
 
 BASELINE_DIR = ".agentgen-baseline"
@@ -34,6 +35,17 @@ UpdateKind = Literal[
 
 
 @dataclass(frozen=True)
+class UnitNotes:
+    """What a merge by units did with the user's edits, unit by unit (names for people)."""
+
+    kept: tuple[str, ...] = ()
+    conflicting: tuple[tuple[str, int], ...] = ()
+    """(unit, the line of its first conflict marker)"""
+    orphans: tuple[tuple[str, int], ...] = ()
+    """(unit, its line): edited by the user, no longer generated, kept"""
+
+
+@dataclass(frozen=True)
 class FileUpdate:
     """What generate does to one file: its text on disk and its baseline, before and after."""
 
@@ -43,6 +55,8 @@ class FileUpdate:
     new: str | None
     baseline: str | None
     conflicts: tuple[int, ...] = ()
+    units: UnitNotes = UnitNotes()
+    """A Python file merged by units: which kept the user's edits, conflict, or outlive the spec."""
 
     @property
     def baseline_path(self) -> Path:
@@ -100,11 +114,21 @@ def _update(file: PlannedFile) -> FileUpdate | None:
         return None if base == file.text else FileUpdate(file.path, "baseline", disk, disk, disk)
     if disk == base:
         return FileUpdate(file.path, "update", disk, file.text, file.text)
-    merged = merge_three(base or "", disk, file.text)
-    if merged.text == disk and base == file.text:
+    text, conflicts, notes = _merged(file.path, base or "", disk, file.text)
+    if text == disk and base == file.text:
         return None  # only the user's edits differ, and the baseline is current
-    kind = "conflict" if merged.conflicts else "merge"
-    return FileUpdate(file.path, kind, disk, merged.text, file.text, merged.conflicts)
+    kind = "conflict" if conflicts else "merge"
+    return FileUpdate(file.path, kind, disk, text, file.text, conflicts, notes)
+
+
+def _merged(path: Path, base: str, disk: str, new: str) -> tuple[str, tuple[int, ...], UnitNotes]:
+    """Python by units of code (where all three parse), anything else by lines."""
+    by_units = merge_units(base, disk, new) if path.suffix == ".py" else None
+    if by_units is None:
+        merged = merge_three(base, disk, new)
+        return merged.text, merged.conflicts, UnitNotes()
+    notes = UnitNotes(by_units.kept, by_units.conflicting, by_units.orphans)
+    return by_units.text, by_units.conflicts, notes
 
 
 def _handlers_update(file: PlannedFile, disk: str | None) -> FileUpdate | None:

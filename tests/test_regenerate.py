@@ -96,7 +96,7 @@ def test_an_edit_survives_a_new_tool(project: Path) -> None:
     assert result.stderr == "1 agent: 1 updated\n"
     assert result.stdout.splitlines() == [
         "updated generated/calculator/__init__.py",
-        "merged (your edits kept) generated/calculator/agent.py",
+        "merged generated/calculator/agent.py: your edits kept in case Add() (in _Run.handle)",
         "updated generated/calculator/events.py",
         "updated generated/calculator/handler_types.py",
         "added handler stubs to generated/calculator/handlers.py",
@@ -145,7 +145,9 @@ def test_a_conflicting_edit_is_written_with_markers_and_fails(project: Path) -> 
     result = cli("generate")
     assert result.exit_code == 1
     line = agent.read_text(encoding="utf-8").splitlines().index("<<<<<<< yours") + 1
-    assert result.stdout == f"conflict generated/calculator/agent.py: markers at line {line}\n"
+    assert result.stdout == (
+        f"conflict generated/calculator/agent.py: MAX_TURNS: both changed; markers at line {line}\n"
+    )
     assert result.stderr.endswith("resolve what is listed above, then run `agentgen check`\n")
     text = agent.read_text(encoding="utf-8")
     assert (
@@ -174,7 +176,9 @@ def test_a_template_change_merges_into_edited_files(project: Path, tmp_path: Pat
         template.replace(marker, "# Loop runs are cheap objects.\n" + marker), encoding="utf-8"
     )
     result = cli("generate", "-v", "--templates", upgraded)
-    assert result.stdout == "merged (your edits kept) generated/calculator/agent.py\n"
+    assert result.stdout == (
+        "merged generated/calculator/agent.py: your edits kept in case Add() (in _Run.handle)\n"
+    )
     text = agent.read_text(encoding="utf-8")
     assert LOOP_EDIT[1] in text
     assert "# Loop runs are cheap objects.\n@dataclass\nclass _Run:\n" in text
