@@ -68,7 +68,7 @@ def generate_command(
     if output.format == "json":
         output.result(json.dumps(files_json(outcome), indent=2))
     elif output.format == "github":
-        output.result("\n".join(update_annotations(outcome.updates)))
+        _annotate(output, update_annotations(outcome.updates))
     elif output.text:
         for update in outcome.updates:
             _print_update(update, output)
@@ -99,7 +99,7 @@ def check_command(
     if output.format == "json":
         output.result(json.dumps([asdict(reason) for reason in reasons], indent=2))
     elif output.format == "github":
-        output.result("\n".join(stale_annotations(reasons, FIX)))
+        _annotate(output, stale_annotations(reasons, FIX))
     if not reasons:
         agents = len(outcome.results)
         output.summary(f"{agents} agent{'' if agents == 1 else 's'} up to date")
@@ -133,7 +133,7 @@ def diff_command(
     if output.format == "json":
         output.result(json.dumps(diffs_json(outcome.updates, Path.cwd()), indent=2))
     elif output.format == "github":
-        output.result("\n".join(update_annotations(outcome.updates)))
+        _annotate(output, update_annotations(outcome.updates))
     else:
         output.diff(unified_diff(outcome.updates, Path.cwd()))
     for update in outcome.updates:
@@ -157,6 +157,12 @@ _VERBS = {
     "stubs": "added handler stubs to",
     "skip": "skipped (not valid UTF-8 Python; fix it and generate again)",
 }
+
+
+def _annotate(output: Output, annotations: list[str]) -> None:
+    """GitHub annotations, one a line; nothing at all when there are none."""
+    if annotations:
+        output.result("\n".join(annotations))
 
 
 def _print_update(update: FileUpdate, output: Output) -> None:

@@ -8,21 +8,37 @@ from typing import Any
 from agentgen.spec.model import Spec
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
+# Stable: editors, catalogs and `#:schema` lines cache the schema by it. A breaking change
+# of the spec language is a new version of the language, and so a new id (spec-v2.json).
 SCHEMA_ID = "https://agentgen.dev/schema/spec-v1.json"
+TITLE = "agentgen spec v1"
+DESCRIPTION = (
+    "An agentgen agent spec, v1 of the spec language: one TOML file describes one agent (its"
+    " model, prompts, tools, human contacts, states and tests), which `agentgen generate`"
+    " turns into a typed Python package."
+)
 NULL = {"type": "null"}
 # Keywords whose values are data, not subschemas: they are copied as they are.
 DATA_KEYWORDS = frozenset({"default", "enum", "const", "examples"})
+# Keywords whose values are maps of subschemas, and keywords whose value is one subschema.
+SCHEMA_MAPS = frozenset({"properties", "patternProperties"})
+SCHEMA_VALUES = frozenset({"items", "additionalProperties"})
+# Any value at all. `{}` says the same, but tombi's strict mode reads it as a table with no
+# keys allowed; `additionalProperties` constrains tables only, so nothing else changes.
+ANY_VALUE = {"additionalProperties": True}
 
 
 def spec_json_schema() -> dict[str, Any]:
     """The JSON Schema of a spec file, with a description on every key."""
     schema = _to_draft_07(Spec.model_json_schema(by_alias=True, mode="validation"))
     definitions = schema.pop("definitions", {})
-    schema.pop("title", None)
+    for key in ("title", "description"):
+        schema.pop(key, None)
     return {
         "$schema": DRAFT_07,
         "$id": SCHEMA_ID,
-        "title": "agentgen spec v1",
+        "title": TITLE,
+        "description": DESCRIPTION,
         **schema,
         "definitions": dict(sorted(definitions.items())),
     }
@@ -55,9 +71,18 @@ def _to_draft_07(node: Any) -> Any:
             converted["definitions"] = _to_draft_07(value)
         elif key in DATA_KEYWORDS:
             converted[key] = value
+        elif key in SCHEMA_MAPS and isinstance(value, dict):
+            converted[key] = {name: _open(_to_draft_07(sub)) for name, sub in value.items()}
+        elif key in SCHEMA_VALUES:
+            converted[key] = _open(_to_draft_07(value))
         else:
             converted[key] = _to_draft_07(value)
     return converted
+
+
+def _open(schema: Any) -> Any:
+    """`{}` (any value) as ANY_VALUE, which every TOML tool reads as any value."""
+    return dict(ANY_VALUE) if schema == {} else schema
 
 
 def _without_null(node: dict[str, Any]) -> dict[str, Any]:
