@@ -11,6 +11,7 @@ from agentgen import __version__
 from agentgen.cli_files import write_output
 from agentgen.cli_generate import check_command, diff_command, generate_command
 from agentgen.cli_graph import graph_command
+from agentgen.cli_import import import_command
 from agentgen.cli_init import init_command
 from agentgen.cli_output import Output, output_options
 from agentgen.cli_test import replay_command, test_command
@@ -83,3 +84,4 @@ main.add_command(diff_command)
 main.add_command(test_command)
 main.add_command(replay_command)
 main.add_command(graph_command)
+main.add_command(import_command)

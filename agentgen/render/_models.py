@@ -129,10 +129,10 @@ def _parse(
             models: list[DataModel] = list(parser.results)
             names = {model.class_name for model in models}
             classes = [_class(model, names) for model in models]
-            first, edits = models[0].render(), _edits(models, classes, hidden)
+            edits = _edits(models, classes, hidden)
     finally:
         parser.dispose()  # the data models point at each other: let them go now
-    block, printed = _split_imports(code, first)
+    block, printed = _split_imports(code, [found.name for found in classes])
     return block, _edited(printed, edits, hidden), classes
 
 
@@ -228,11 +228,16 @@ def _edits(models: list[DataModel], classes: list[_Class], hidden: set[str]) -> 
     return edits
 
 
-def _split_imports(code: str, first: str) -> tuple[str, str]:
-    """The printed module's import block, and the rest from its `first` class on."""
-    start = (CLASS_SEPARATOR + code).find(CLASS_SEPARATOR + first)
-    assert start >= 0, "the first class is not printed as its data model renders"
-    return code[:start], code[start:]
+def _split_imports(code: str, names: list[str]) -> tuple[str, str]:
+    """The printed module's import block, and the rest from its first printed class on."""
+    # Not the first data model's: the parser prints a class before the classes that use it,
+    # so a named type that refers to one declared after it is printed after that one. (Root
+    # models are not printed at all.)
+    padded = CLASS_SEPARATOR + code
+    found = [padded.find(f"{CLASS_SEPARATOR}class {name}(") for name in names]
+    starts = [start for start in found if start >= 0]
+    assert starts, "no class is printed as its data model names it"
+    return code[: min(starts)], code[min(starts) :]
 
 
 def _edited(code: str, edits: dict[str, str], hidden: set[str]) -> str:

@@ -14,6 +14,7 @@ EXTRAS = {
     "uvicorn": "http",
     "httpx": "http",
     "procrastinate": "worker",
+    "mcp": "mcp",
 }
 
 
