@@ -300,7 +300,9 @@ def escalates_then_continues(driver: Driver, thread_id: str, intent: str, call_i
     # busy until the dead worker's lease expires (LEASE_TTL_S), then escalated
     escalated = driver.thread("resume", thread_id, response=None, steps=[], retry_busy=True)
     assert escalated["status"] == "awaiting_human"
-    assert escalated["pending"] == {
+    pending = dict(escalated["pending"])
+    assert isinstance(pending.pop("asked_at"), str)  # when the person was asked: now
+    assert pending == {
         "intent": "escalation",
         "call_id": call_id,
         "args": {"reason": interrupted_reason(intent, call_id)},

@@ -278,7 +278,7 @@ async def run():
         if response is not None:
             response = concierge.Approval(**response)
         thread = await concierge.resume(job["thread_id"], response, **options)
-    pending = thread.pending.model_dump() if thread.pending else None
+    pending = thread.pending.model_dump(mode="json") if thread.pending else None
     print(json.dumps({"id": thread.id, "status": thread.status, "pending": pending}))
 
 asyncio.run(run())

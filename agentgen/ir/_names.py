@@ -73,6 +73,7 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
             | _words("Event default_store follow_events render_event")  # show --follow
             | _words("AGENT LOG_FORMATS LogFormat configured_prices serve_log_config")
             | _words("json typed_input")
+            | _words("os")  # serve --ui sets AGENTGEN_UI
             | {DEADLINE_PASSED},
             beside_spec=False,
         ),
@@ -89,9 +90,9 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
                 "RESULT_EVENTS Response ResponseRefused ScriptedModel StepError Store Thread "
                 "ToolContext VERSION ValidationError compact_error dataclass "
                 "default_handlers default_store field functools hold_lease json_ready load_thread "
-                "new_id parse_step problem_text reduce render_next_step render_system step_vars "
+                "new_id parse_step reduce render_next_step render_system step_vars "
                 "resolve_model run_handler to_json ValueRefused check_json_value check_known_vars "
-                "event_json"
+                "event_json edits_refused utc_now"
             )
             # usage, traces and a log line per step
             | _words("ModelOutput agent_span collect_calls logging observe tool_span")
@@ -141,7 +142,8 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
             defines=_words(
                 "ApprovalBody HumanResponseBody LaunchBody ResponseBody ResumeBody UserMessageBody "
                 "app create_app person_response"
-            ),
+            )
+            | {"INBOX"},  # what /ui shows of the agent
             imports=_PEOPLE
             | _words(
                 "AgentgenError Annotated Any BaseModel CallbackSender CallbackUrl ConfigDict Field "
@@ -152,6 +154,11 @@ PACKAGE_MODULES: Mapping[str, ModuleNames] = MappingProxyType(
                 "work_queue"
             )
             | _words("after_seq event_stream")  # GET /threads/{id}/events
+            # the /ui inbox
+            | _words(
+                "AGENT HUMAN_ANSWERS INTENTS INTENTS_BY_STATE InboxAgent TRANSITIONS inbox_routes "
+                "ui_enabled"
+            )
             | {"ValueRefused"}  # an agent with [input]: neither or both of message and input
             | {"SubAgentHandlers"},  # an agent with sub-agent tools
             beside_spec=False,

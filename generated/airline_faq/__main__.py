@@ -4,7 +4,7 @@
     python -m <package> launch "message" [--var name=value ...]
     python -m <package> resume THREAD_ID [--approve [--set param=value ...] | --deny COMMENT | ...]
     python -m <package> show THREAD_ID [--follow]
-    python -m <package> serve [--host 127.0.0.1] [--port 8000]
+    python -m <package> serve [--host 127.0.0.1] [--port 8000] [--ui]
     python -m <package> worker [--concurrency 10]
 
 Threads live in the store named by AGENTGEN_STORE (default: SQLite at .agentgen/threads.db).
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 
 from agentgen_runtime import (
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(arguments, "set", None) and not arguments.approve:
         parser.error("--set changes the call being approved: use it with --approve")
     if arguments.command == "serve":
-        return _serve(arguments.host, arguments.port, arguments.log_format)
+        return _serve(arguments.host, arguments.port, arguments.log_format, arguments.ui)
     if arguments.command == "worker":
         return _work(arguments.concurrency)
     try:
@@ -144,12 +145,14 @@ def _assignment(text: str) -> tuple[str, object]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _serve(host: str, port: int, log_format: LogFormat) -> int:
+def _serve(host: str, port: int, log_format: LogFormat, ui: bool) -> int:
     try:
         import uvicorn  # here: only `serve` needs the http extra
     except ModuleNotFoundError as error:
         print(f"error: {missing_extra(error)}", file=sys.stderr)
         return 1
+    if ui:  # the switch AGENTGEN_UI=1 is: http.py reads it when it makes its app, below
+        os.environ["AGENTGEN_UI"] = "1"
     # uvicorn's access log and the agent's line per step, as text or JSON lines
     log_config = serve_log_config(AGENT, log_format)
     uvicorn.run(f"{__package__}.http:app", host=host, port=port, log_config=log_config)
@@ -210,6 +213,9 @@ def _parser() -> argparse.ArgumentParser:
         choices=LOG_FORMATS,
         default="text",
         help="json: one JSON object per line (access log and the agent's steps)",
+    )
+    serve.add_argument(
+        "--ui", action="store_true", help="also serve /ui, the inbox for people (as AGENTGEN_UI=1)"
     )
     work = commands.add_parser("worker", help='advance the threads queued with "wait": false')
     work.add_argument("--concurrency", type=_positive, default=10, help="jobs at a time")

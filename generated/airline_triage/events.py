@@ -6,6 +6,7 @@ Everything else (status, pending call, business state) is derived from these eve
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from agentgen_runtime import MAX_ID_CHARS, MAX_TEXT_CHARS
@@ -24,6 +25,8 @@ class ThreadStarted(_Event):
     type: Literal["thread_started"] = "thread_started"
     version: str
     vars: dict[str, Any] = {}
+    agent: str | None = None
+    """The agent that started it (None in threads stored before threads named their agent)."""
 
 
 class UserMessageEvent(_Event):
@@ -42,6 +45,8 @@ class ToolCallEvent(_Event):
     awaiting: Literal["approval", "human"] | None = None
     summary: str | None = None
     """What the person asked to approve read: the tool's `summary`, rendered for this call."""
+    asked_at: datetime | None = None
+    """When the call began to wait for a person (UTC): the inbox shows how long it has waited."""
 
 
 class ToolResultEvent(_Event):
@@ -115,6 +120,8 @@ class EscalationEvent(_Event):
     type: Literal["escalation"] = "escalation"
     call_id: str
     reason: str
+    asked_at: datetime | None = None
+    """When the person was asked to step in (UTC)."""
 
 
 class SubAgentEvent(_Event):

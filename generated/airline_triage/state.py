@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal, TypedDict
 
 from agentgen_runtime import Price, Usage, total_usage
@@ -23,6 +24,8 @@ class Pending(BaseModel):
     call_id: str
     args: dict[str, Any]
     summary: str | None = None
+    asked_at: datetime | None = None
+    """When the call began to wait for a person (UTC)."""
     thread_id: str | None = None
     """Set when the call waits in a sub-agent's child thread: that thread's id."""
     call: NextStep | None = Field(default=None, exclude=True)

@@ -12,7 +12,7 @@ from typing import Any
 from agentgen_runtime import PromptTemplate, compile_template
 from pydantic import BaseModel, ConfigDict
 
-from .tools import StateName
+from .tools import NextStep, StateName
 
 SYSTEM = (
     "You are the deploy bot of the {{ service }} service. You deploy git tags or commits to\n"
@@ -43,6 +43,12 @@ SUMMARY_PROMPT = (
     "still open. Keep ids, names, numbers and quoted text exact."
 )
 """Asks the model to fold the thread's oldest events into a summary ([context] summarize)."""
+
+SUMMARIES: dict[str, str] = {
+    "deploy_backend": "Deploy the backend at {{ call.tag }} to {{ call.environment }}",
+    "deploy_frontend": "Deploy the frontend at {{ call.tag }} to {{ call.environment }}",
+}
+"""What the person asked to approve a call reads, by tool; `call` holds the call's args."""
 
 
 class PromptVars(BaseModel):
@@ -93,3 +99,17 @@ def render_summary_prompt(thread: str, *, environments: list[Any], service: str)
     return _compiled(SUMMARY_PROMPT).render(
         {"thread": thread, "environments": environments, "service": service}
     )
+
+
+def render_summary(call: NextStep) -> str | None:
+    """What the person asked to approve `call` reads; None when its tool has no summary."""
+    import jinja2
+
+    text = SUMMARIES.get(call.intent)
+    if text is None:
+        return None
+    args = call.model_dump(mode="json", by_alias=True, exclude={"intent"})
+    try:
+        return _compiled(text).render({"call": args})
+    except jinja2.TemplateError as error:  # an arg it names is missing: the args still show
+        return f"{call.intent}: the summary could not be rendered ({error})"

@@ -56,8 +56,9 @@ def reduce(state: AgentState, event: Event) -> AgentState:
         case TimeoutEvent():  # the model reads it next, or an escalation follows
             return _update(state, status="running", pending=None, turns=0)
         case EscalationEvent():
+            reason = {"reason": event.reason}
             pending = Pending(
-                intent="escalation", call_id=event.call_id, args={"reason": event.reason}
+                intent="escalation", call_id=event.call_id, args=reason, asked_at=event.asked_at
             )
             return _update(state, status="awaiting_human", pending=pending, in_progress=None)
         case ThreadPaused():
@@ -96,6 +97,7 @@ def _on_call(state: AgentState, event: ToolCallEvent) -> AgentState:
         call_id=event.call_id,
         args=args,
         summary=event.summary,
+        asked_at=event.asked_at,
         deadline=event.deadline,
         call=event.call,
     )

@@ -22,6 +22,10 @@ an EventSource that reconnects resumes after the Last-Event-ID it sends.
 A body with `"wait": false` is queued instead of run: the answer is 202 with the thread as it
 stands, and a worker (`python -m <package> worker`, see worker.py) advances it. That needs a
 PostgreSQL store; responses queued while a worker is busy with the thread wait their turn.
+
+With AGENTGEN_UI=1 (or `serve --ui`) the app also serves /ui, an inbox of the threads waiting for
+a person: they sign in with the API token, and approve, deny, edit or answer from the page, each
+through `respond` below, as a body of POST /threads/{id}/responses.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from agentgen_runtime import (
     AgentgenError,
     CallbackSender,
     CallbackUrl,
+    InboxAgent,
     Model,
     Store,
     after_seq,
@@ -41,8 +46,10 @@ from agentgen_runtime import (
     check_auth,
     default_store,
     event_stream,
+    inbox_routes,
     path_thread_id,
     read_json_object,
+    ui_enabled,
 )
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from starlette.applications import Starlette
@@ -50,13 +57,27 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .agent import VERSION, launch, resume
+from .agent import AGENT, VERSION, launch, resume
 from .events import Approval, HumanResponse, UserMessage
 from .events import Response as PersonResponse
 from .handler_types import Handlers
+from .reducer import TRANSITIONS
 from .state import Thread
 from .threads import load_thread, thread_json
+from .tools import HUMAN_ANSWERS, INTENTS, INTENTS_BY_STATE
 from .worker import queued_work, work_queue
+
+INBOX = InboxAgent(
+    AGENT,
+    intents=INTENTS,
+    states=INTENTS_BY_STATE,
+    transitions=TRANSITIONS,
+    initial="start",
+    answers=HUMAN_ANSWERS,
+    humans={"ask_passenger": "free_text"},
+    terminals=("transfer_to_triage_agent", "seat_updated"),
+)
+"""What the /ui inbox shows of the agent: its intents, states and transitions, and who asks what."""
 
 
 class LaunchBody(BaseModel):
@@ -128,10 +149,12 @@ def create_app(
     store: Store | None = None,
     handlers: Handlers[Any] | None = None,
     deps: object = None,
+    ui: bool | None = None,
 ) -> Starlette:
     """The ASGI app; the store defaults to AGENTGEN_STORE (else SQLite), opened on first use.
 
-    `deps` reaches every handler as `ctx.deps` (a database pool, a client): one per app.
+    `deps` reaches every handler as `ctx.deps` (a database pool, a client): one per app. `ui`
+    serves the /ui inbox (default: AGENTGEN_UI=1).
     """
     stores: list[Store] = [store] if store is not None else []
     callbacks = CallbackSender()  # holds the deliveries under way; shutdown waits for them
@@ -178,7 +201,11 @@ def create_app(
     async def post_response(request: Request) -> Response:
         check_auth(request)
         thread_id = path_thread_id(request)
-        body = _RESPONSE_BODY.validate_python(await read_json_object(request))
+        return await respond(thread_id, await read_json_object(request))
+
+    async def respond(thread_id: str, data: dict[str, Any]) -> Response:
+        """A person's response to the thread: from POST /threads/{id}/responses, or from /ui."""
+        body = _RESPONSE_BODY.validate_python(data)
         if not body.wait:  # checked when its turn comes, after the thread's earlier work
             queue = work_queue(the_store())
             thread = await load_thread(thread_id, the_store(), VERSION)
@@ -194,12 +221,22 @@ def create_app(
         )
         return _reply(thread, body.callback_url, callbacks)
 
+    async def inbox_thread(thread_id: str) -> dict[str, Any]:
+        """A thread as /ui shows it: its JSON, and the control-flow state it is in."""
+        thread = await load_thread(thread_id, the_store(), VERSION)
+        return {**thread_json(thread), "current_state": thread.state.current_state}
+
+    async def thread_ids() -> list[str]:
+        return await the_store().thread_ids()
+
     routes = [
         Route("/threads", create_thread, methods=["POST"]),
         Route("/threads/{thread_id}", get_thread, methods=["GET"]),
         Route("/threads/{thread_id}/events", stream_events, methods=["GET"]),
         Route("/threads/{thread_id}/responses", post_response, methods=["POST"]),
     ]
+    if ui_enabled(ui):  # the inbox for the people in the loop
+        routes += inbox_routes(INBOX, threads=thread_ids, load=inbox_thread, respond=respond)
     return Starlette(
         routes=routes,
         exception_handlers=_ERRORS,  # type: ignore[arg-type]

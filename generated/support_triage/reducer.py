@@ -49,8 +49,9 @@ def reduce(state: AgentState, event: Event) -> AgentState:
         case HumanResponseEvent():
             return _update(state, status="running", pending=None, turns=0, consecutive_errors=0)
         case EscalationEvent():
+            reason = {"reason": event.reason}
             pending = Pending(
-                intent="escalation", call_id=event.call_id, args={"reason": event.reason}
+                intent="escalation", call_id=event.call_id, args=reason, asked_at=event.asked_at
             )
             return _update(state, status="awaiting_human", pending=pending, in_progress=None)
         case ThreadPaused():
@@ -87,6 +88,7 @@ def _on_call(state: AgentState, event: ToolCallEvent) -> AgentState:
         call_id=event.call_id,
         args=args,
         summary=event.summary,
+        asked_at=event.asked_at,
         call=event.call,
     )
     return _update(state, status=status, pending=pending, in_progress=None, turns=turns)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ._anthropic import AnthropicModel
 from ._base import AgentgenError, ConfigurationError
 from ._calls import run_handler, takes_context
-from ._deadlines import DeadlineNotReached, TimeLimit, check_deadline
+from ._deadlines import DeadlineNotReached, TimeLimit, check_deadline, utc_now
 from ._describe import describe_thread, parse_var
 from ._elements import element
 from ._errors import compact_error, problem_text
@@ -46,7 +46,7 @@ from ._models import (
 from ._openai import OpenAIModel
 from ._parsing import StepError, parse_step
 from ._provider import ModelUnavailable
-from ._refusals import IncompatibleThread, ResponseRefused
+from ._refusals import IncompatibleThread, ResponseRefused, edits_refused
 from ._resolve import build_model, resolve_model, split_model
 from ._sqlite import SqliteStore
 from ._stores import (
@@ -112,6 +112,14 @@ if TYPE_CHECKING:
         path_thread_id,
         read_json_object,
     )
+    from ._mcp import (
+        McpClient,
+        McpError,
+        McpToolError,
+        call_mcp_tool,
+        mcp_arguments,
+        mcp_tool_result,
+    )
     from ._postgres import PostgresStore
     from ._sub_agents import (
         ChildSettings,
@@ -121,6 +129,8 @@ if TYPE_CHECKING:
         child_thread_id,
         sub_agent_stopped,
     )
+    from ._ui import inbox_routes, ui_enabled
+    from ._ui_view import InboxAgent
 
 # Imported on first use: what only the HTTP app needs (starlette, httpx: the `http` extra), so
 # that an agent run from Python or the command line neither needs nor loads them; and what
@@ -135,6 +145,13 @@ _LAZY = {
     "postgres_dsn": "._engine",
     "schedule_deadline": "._engine",
     "PostgresStore": "._postgres",
+    # The `mcp` extra: handlers of tools imported with `agentgen import mcp`.
+    "McpClient": "._mcp",
+    "McpError": "._mcp",
+    "McpToolError": "._mcp",
+    "call_mcp_tool": "._mcp",
+    "mcp_arguments": "._mcp",
+    "mcp_tool_result": "._mcp",
     "ChildSettings": "._sub_agents",
     "SubAgentOutcome": "._sub_agents",
     "SubAgentStopped": "._sub_agents",
@@ -156,6 +173,10 @@ _LAZY = {
     "json_error": "._http",
     "path_thread_id": "._http",
     "read_json_object": "._http",
+    # The /ui inbox (AGENTGEN_UI=1): the http extra, and Jinja2 for its pages.
+    "InboxAgent": "._ui_view",
+    "inbox_routes": "._ui",
+    "ui_enabled": "._ui",
 }
 
 
@@ -194,11 +215,15 @@ __all__ = [
     "FallbackModel",
     "HandlerNotImplemented",
     "HttpError",
+    "InboxAgent",
     "IncompatibleThread",
     "IntentSpec",
     "IntentSpecs",
     "JsonFormatter",
     "LogFormat",
+    "McpClient",
+    "McpError",
+    "McpToolError",
     "MemoryStore",
     "MissingExtra",
     "Model",
@@ -237,6 +262,7 @@ __all__ = [
     "args_schema",
     "build_model",
     "call_handler",
+    "call_mcp_tool",
     "call_text",
     "callback_hosts",
     "check_auth",
@@ -254,6 +280,7 @@ __all__ = [
     "default_store",
     "deliver",
     "describe_thread",
+    "edits_refused",
     "element",
     "escape_tags",
     "event_json",
@@ -262,11 +289,14 @@ __all__ = [
     "follow_poll_s",
     "heartbeat_s",
     "hold_lease",
+    "inbox_routes",
     "intent_spec",
     "json_error",
     "json_ready",
     "keepalive_s",
     "lease_ttl_s",
+    "mcp_arguments",
+    "mcp_tool_result",
     "missing_extra",
     "model_call_span",
     "new_id",
@@ -293,4 +323,6 @@ __all__ = [
     "to_yaml",
     "tool_span",
     "total_usage",
+    "ui_enabled",
+    "utc_now",
 ]

@@ -23,6 +23,11 @@ class TimeLimit:
         return now + timedelta(seconds=self.seconds)
 
 
+def utc_now() -> datetime:
+    """Now, in UTC: when a call starts waiting for a person (which the inbox sorts by)."""
+    return datetime.now(UTC)
+
+
 class DeadlineNotReached(AgentgenError, RuntimeError):
     """The pending call's deadline has not passed yet (a clock behind another machine's)."""
 

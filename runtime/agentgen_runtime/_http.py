@@ -124,7 +124,7 @@ async def _sse_messages(
 
 async def read_json_object(request: Request) -> dict[str, Any]:
     """The request's JSON object body, within the size limit and the limits of a thread's values."""
-    body = await _read_body(request)
+    body = await read_body(request)
     try:
         data = json.loads(body, parse_int=_json_int, parse_float=_json_float, parse_constant=_nan)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -137,7 +137,7 @@ async def read_json_object(request: Request) -> dict[str, Any]:
     return data
 
 
-async def _read_body(request: Request) -> bytes:
+async def read_body(request: Request) -> bytes:
     """The body's bytes, or 413 past AGENTGEN_MAX_BODY_BYTES (checked as they arrive)."""
     limit = int(os.environ.get("AGENTGEN_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
     declared = request.headers.get("content-length")

@@ -24,6 +24,8 @@ class Pending(BaseModel):
     call_id: str
     args: dict[str, Any]
     summary: str | None = None
+    asked_at: datetime | None = None
+    """When the call began to wait for a person (UTC)."""
     deadline: datetime | None = None
     """When the call times out unless a person answers it first."""
     thread_id: str | None = None

@@ -5,7 +5,7 @@
     python -m <package> launch --input JSON | --input-file FILE [--var name=value ...]
     python -m <package> resume THREAD_ID [--approve [--set param=value ...] | --deny COMMENT | ...]
     python -m <package> show THREAD_ID [--follow]
-    python -m <package> serve [--host 127.0.0.1] [--port 8000]
+    python -m <package> serve [--host 127.0.0.1] [--port 8000] [--ui]
     python -m <package> worker [--concurrency 10]
 
 Threads live in the store named by AGENTGEN_STORE (default: SQLite at .agentgen/threads.db).
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 
 from agentgen_runtime import (
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(arguments, "set", None) and not arguments.approve:
         parser.error("--set changes the call being approved: use it with --approve")
     if arguments.command == "serve":
-        return _serve(arguments.host, arguments.port, arguments.log_format)
+        return _serve(arguments.host, arguments.port, arguments.log_format, arguments.ui)
     if arguments.command == "worker":
         return _work(arguments.concurrency)
     if arguments.command == "launch" and arguments.message is None:
@@ -177,12 +178,14 @@ def _read(path: str) -> str:
         raise ValueError(f"--input-file {path} is not UTF-8 text") from None
 
 
-def _serve(host: str, port: int, log_format: LogFormat) -> int:
+def _serve(host: str, port: int, log_format: LogFormat, ui: bool) -> int:
     try:
         import uvicorn  # here: only `serve` needs the http extra
     except ModuleNotFoundError as error:
         print(f"error: {missing_extra(error)}", file=sys.stderr)
         return 1
+    if ui:  # the switch AGENTGEN_UI=1 is: http.py reads it when it makes its app, below
+        os.environ["AGENTGEN_UI"] = "1"
     # uvicorn's access log and the agent's line per step, as text or JSON lines
     log_config = serve_log_config(AGENT, log_format)
     uvicorn.run(f"{__package__}.http:app", host=host, port=port, log_config=log_config)
@@ -252,6 +255,9 @@ def _parser() -> argparse.ArgumentParser:
         choices=LOG_FORMATS,
         default="text",
         help="json: one JSON object per line (access log and the agent's steps)",
+    )
+    serve.add_argument(
+        "--ui", action="store_true", help="also serve /ui, the inbox for people (as AGENTGEN_UI=1)"
     )
     work = commands.add_parser("worker", help='advance the threads queued with "wait": false')
     work.add_argument("--concurrency", type=_positive, default=10, help="jobs at a time")

@@ -31,16 +31,17 @@ from agentgen_runtime import (
     collect_calls,
     compact_error,
     default_store,
+    edits_refused,
     event_json,
     hold_lease,
     json_ready,
     new_id,
     observe,
     parse_step,
-    problem_text,
     resolve_model,
     run_handler,
     tool_span,
+    utc_now,
 )
 from pydantic import ValidationError
 from pydantic_core import to_json
@@ -131,7 +132,7 @@ async def launch(
     # a span per run (a no-op unless OpenTelemetry is configured); ThreadBusy while another
     # worker holds the lease
     async with agent_span(AGENT, thread.id, "launch"), hold_lease(store, thread.id):
-        started = ThreadStarted(version=VERSION, vars=vars_json)
+        started = ThreadStarted(version=VERSION, vars=vars_json, agent=AGENT)
         # together or not at all: a thread never holds `thread_started` alone; stored while the
         # model is asked for the first step (nothing else happens before the run waits for it)
         await run.record(started, UserMessageEvent(text=message), wait=not advance)
@@ -253,7 +254,9 @@ class _Run:
             await self.escalate_interrupted_call(self.state.in_progress)
         elif self.state.consecutive_errors >= MAX_CONSECUTIVE_ERRORS:
             reason = f"{self.state.consecutive_errors} errors in a row; please advise"
-            await self.record(EscalationEvent(call_id=new_id("call_"), reason=reason))
+            await self.record(
+                EscalationEvent(call_id=new_id("call_"), reason=reason, asked_at=utc_now())
+            )
         elif self.state.turns >= MAX_TURNS:
             await self.record(ThreadPaused(reason=f"reached max_turns ({MAX_TURNS})"))
         else:
@@ -303,7 +306,10 @@ class _Run:
 
     async def ask(self, step: NextStep, awaiting: Literal["approval", "human"]) -> None:
         """Pause until a person approves the call or answers the question."""
-        call = ToolCallEvent(call_id=new_id("call_"), call=step, awaiting=awaiting)
+        asked_at = utc_now()
+        call = ToolCallEvent(
+            call_id=new_id("call_"), call=step, awaiting=awaiting, asked_at=asked_at
+        )
         await self.record(call)
 
     async def run_tool(self, step: NextStep) -> None:
@@ -379,7 +385,9 @@ class _Run:
             f"the call '{started.call.intent}' ({started.call_id}) was interrupted; it may or may "
             "not have taken effect: check, then answer to continue"
         )
-        await self.record(EscalationEvent(call_id=started.call_id, reason=reason))
+        await self.record(
+            EscalationEvent(call_id=started.call_id, reason=reason, asked_at=utc_now())
+        )
 
     async def accept(self, response: Response) -> None:
         """Check a person's response against the thread, record it, and act on it."""
@@ -427,10 +435,7 @@ def _edited_call(pending: Pending, approval: Approval) -> NextStep | None:
             {**pending.args, **approval.args, "intent": pending.intent}
         )
     except ValidationError as error:  # each problem by param: the union's own name says nothing
-        problems = "; ".join(problem_text(e["loc"][1:], e["msg"]) for e in error.errors())
-        raise ResponseRefused(
-            f"the edited args do not fit '{pending.intent}': {problems}"
-        ) from None
+        raise edits_refused(pending.intent, error) from None
 
 
 def _check_answer(pending: Pending, text: str) -> None:
