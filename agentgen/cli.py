@@ -53,12 +53,14 @@ def validate(paths: tuple[Path, ...], output: Output) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write the schema to this file (folders are created) instead of printing it.",
 )
-def schema(out: Path | None) -> None:
+@output_options(("text",))
+def schema(out: Path | None, output: Output) -> None:
     """Print the JSON Schema (draft-07) of the spec language, for TOML editors."""
     if out is None:
-        click.echo(spec_json_schema_text(), nl=False)
+        output.result(spec_json_schema_text(), nl=False)
     else:
         write_output(out, spec_json_schema_text())
+        output.detail(f"wrote {out.as_posix()}")
 
 
 def _validate_all(paths: tuple[Path, ...]) -> list[SpecResult]:

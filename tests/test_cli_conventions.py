@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -152,3 +153,19 @@ def test_a_terminal_gets_colour_unless_no_color_is_set(project: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     assert GREEN + "+" in _on_a_terminal(project, env)
     assert "\x1b[" not in _on_a_terminal(project, {**env, "NO_COLOR": "1"})
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            found += _commands(command, f"{prefix}{name} ")
+        else:
+            found.append((f"{prefix}{name}", command))
+    return found
+
+
+def test_every_command_takes_q_v_color_and_format() -> None:
+    for name, command in _commands(main):
+        options = {opt for param in command.params for opt in getattr(param, "opts", [])}
+        assert {"-q", "-v", "--color", "--format"} <= options, name
