@@ -13,6 +13,7 @@ import click
 from agentgen.cli_output import Output, output_options
 from agentgen.cli_reports import (
     agents_summary,
+    conflict_lines_text,
     diffs_json,
     files_json,
     needs_you,
@@ -138,7 +139,7 @@ def diff_command(
         output.diff(unified_diff(outcome.updates, Path.cwd()))
     for update in outcome.updates:
         if update.conflicts:
-            lines = ", ".join(str(line) for line in update.conflicts)
+            lines = conflict_lines_text(update)
             output.problem(f"{update.path.as_posix()}: would conflict at line {lines}")
     if not any(update.changes_disk for update in outcome.updates):
         output.summary("no changes")
@@ -189,7 +190,7 @@ def _report(update: FileUpdate) -> str | None:
         )
         return f"conflict {path}: {both}"
     if update.conflicts:
-        lines = ", ".join(str(line) for line in update.conflicts)
+        lines = conflict_lines_text(update)
         return f"conflict {path}: markers at line {lines}"
     parts = [f"your edits kept in {', '.join(notes.kept)}"] if notes.kept else []
     if notes.orphans:

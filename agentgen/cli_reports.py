@@ -13,6 +13,11 @@ from agentgen.workflow import Outcome
 AGENT_STATES = ("created", "updated", "with conflicts", "unchanged")
 
 
+def conflict_lines_text(update: FileUpdate) -> str:
+    """`12, 40`: the lines where a file's conflicts start."""
+    return ", ".join(str(line) for line in update.conflicts)
+
+
 def needs_you(update: FileUpdate) -> bool:
     """Whether a file's update needs the user: a conflict, a file left alone, or an edited unit
     kept although the spec no longer produces it."""
@@ -85,7 +90,7 @@ def update_annotations(updates: list[FileUpdate]) -> list[str]:
             continue
         path = update.path.as_posix()
         if update.conflicts:
-            lines = ", ".join(str(line) for line in update.conflicts)
+            lines = conflict_lines_text(update)
             notes.append(_note(path, update.conflicts[0], "error", f"conflict at line {lines}"))
         elif needs_you(update):
             notes.append(_note(path, 1, "warning", f"left alone: {update.kind}"))

@@ -26,7 +26,7 @@ def merge_three(baseline: str, yours: str, new: str) -> Merged:
     """Keep the user's edits (baseline -> yours) and take the generator's (baseline -> new)."""
     merge = Merge3(
         baseline.splitlines(keepends=True),
-        _ending(yours).splitlines(keepends=True),
+        with_final_newline(yours).splitlines(keepends=True),
         new.splitlines(keepends=True),
     )
     lines = list(
@@ -45,7 +45,7 @@ def conflict_lines(text: str) -> tuple[int, ...]:
     )
 
 
-def _ending(text: str) -> str:
+def with_final_newline(text: str) -> str:
     """A final newline, so that an edit on the last line merges like any other."""
     return text if not text or text.endswith("\n") else text + "\n"
 
@@ -74,9 +74,10 @@ def append_handlers(yours: str, new: str, names: list[str]) -> str:
         for node in tree.body
         if isinstance(node, ast.ImportFrom) and node.module != "__future__"
     ]
-    text = add_imports(_ending(yours), [(module, names) for module, names in wanted if names])
+    needed = [(module, names) for module, names in wanted if names]
+    text = add_imports(with_final_newline(yours), needed).rstrip("\n")
     added = "\n\n\n".join(ast.get_source_segment(new, stub) or "" for stub in stubs)
-    return f"{text.rstrip(chr(10))}\n\n\n{added}\n"
+    return f"{text}\n\n\n{added}\n"
 
 
 def _functions(text: str) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef] | None:

@@ -21,7 +21,7 @@ import ast
 from collections import Counter
 from dataclasses import dataclass, field
 
-from agentgen.merge import CONFLICT_START, merge_three
+from agentgen.merge import CONFLICT_START, merge_three, with_final_newline
 
 Key = tuple[str, ...]
 
@@ -191,7 +191,7 @@ def _targets(node: ast.stmt) -> list[str]:
 def merge_units(baseline: str, yours: str, new: str) -> UnitMerge | None:
     """Merge unit by unit; None when any version does not parse (merge by lines then)."""
     # a final newline, so that a unit that was last can go anywhere (and merges like any other)
-    texts = (_ended(baseline), _ended(yours), _ended(new))
+    texts = (with_final_newline(baseline), with_final_newline(yours), with_final_newline(new))
     base_units, my_units, new_units = (split_units(text) for text in texts)
     if base_units is None or my_units is None or new_units is None:
         return None
@@ -201,9 +201,8 @@ def merge_units(baseline: str, yours: str, new: str) -> UnitMerge | None:
     placed = _decided(new_units, base, mine, result)
     order = [unit.key for unit in my_units]
     gone = [key for key in [*order, *base] if key not in theirs]
-    extra = _decided(
-        [mine.get(key) or base[key] for key in dict.fromkeys(gone)], base, mine, result, new=None
-    )
+    leftovers = [mine.get(key) or base[key] for key in dict.fromkeys(gone)]
+    extra = _decided(leftovers, base, mine, result, in_new=False)
     units = _placed(placed, dict(extra), order)
     text = "".join(text for _, text in units)
     starts = _lines(units)
@@ -228,17 +227,18 @@ def _lines(units: list[tuple[Key, str]]) -> dict[Key, tuple[int, int]]:
     return found
 
 
-def _ended(text: str) -> str:
-    return text if not text or text.endswith("\n") else text + "\n"
-
-
 def _decided(
-    units: list[Unit], base: dict[Key, Unit], mine: dict[Key, Unit], result: _Result, **only: None
+    units: list[Unit],
+    base: dict[Key, Unit],
+    mine: dict[Key, Unit],
+    result: _Result,
+    *,
+    in_new: bool = True,
 ) -> list[tuple[Key, str]]:
-    """Each unit's outcome, in order; `new=None` decides units the new file does not have."""
+    """Each unit's outcome, in order; `in_new=False`: units the new file does not have."""
     decided = []
     for unit in units:
-        new = None if "new" in only else unit
+        new = unit if in_new else None
         chosen = _decide(unit.key, base.get(unit.key), mine.get(unit.key), new, result)
         if chosen is not None:
             decided.append((unit.key, chosen))

@@ -23,7 +23,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `bench` importable from the repository
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.ours import AGENT, add, script
+from bench.ours import AGENT, add, make_store, script
 from bench.stats import Row, fmt, median, target
 
 BENCHMARK = "tracing overhead per step"
@@ -72,10 +72,9 @@ def measure(mode: str, packages: Path, store_kind: str, workdir: Path) -> float:
 
 
 async def _chain(agent: Any, n: int, store_kind: str, workdir: Path) -> float:
-    from agentgen.runtime import MemoryStore, SqliteStore, Store
+    from agentgen.runtime import SqliteStore
 
-    path = workdir / f"tracing-{time.perf_counter_ns()}.db"
-    store: Store = MemoryStore() if store_kind == "memory" else SqliteStore(path)
+    store = make_store(store_kind, workdir)
     start = time.perf_counter()
     thread = await agent.launch(
         "add 1, n times",
@@ -84,6 +83,8 @@ async def _chain(agent: Any, n: int, store_kind: str, workdir: Path) -> float:
         handlers=SimpleNamespace(add=add),
     )
     seconds = time.perf_counter() - start
+    if isinstance(store, SqliteStore):
+        store.close()
     if thread.status != "done" or thread.usage.model_calls != n + 1:
         raise RuntimeError(f"the traced chain ended {thread.status}")
     return seconds

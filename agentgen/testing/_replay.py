@@ -9,7 +9,6 @@ left out. Nothing is written to the threads: the store is only read.
 from __future__ import annotations
 
 import asyncio
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -25,13 +24,11 @@ from agentgen_runtime import (
     Model,
     StepError,
     Store,
+    default_store_url,
     parse_step,
     resolve_model,
     store_from_url,
 )
-
-DEFAULT_URL = "sqlite:///.agentgen/threads.db"  # what default_store() opens, here read-only
-STORE_ENV = "AGENTGEN_STORE"
 
 
 @dataclass(frozen=True)
@@ -85,18 +82,12 @@ def run_replay(
         package = packages.agent(spec.agent.name)
         config_model = package.agent.MODEL
         chosen = live_model(model, config_model) if model else resolve_model(None, config_model)
-        store = store_from_url(_read_only(store_url or os.environ.get(STORE_ENV) or DEFAULT_URL))
+        # read-only: a replay neither writes a thread nor creates a file at a mistyped path
+        store = store_from_url(store_url or default_store_url(), read_only=True)
         replays = asyncio.run(_replay_all(package, spec, thread_ids, store, chosen))
     finally:
         packages.close()
     return Replay(results, replays)
-
-
-def _read_only(url: str) -> str:
-    """A sqlite URL opened read-only, so that replay can neither write nor create the file."""
-    if not url.startswith("sqlite:///") or "mode=" in url:
-        return url
-    return f"{url}{'&' if '?' in url else '?'}mode=ro"
 
 
 async def _replay_all(

@@ -69,7 +69,7 @@ from ._tracing import (
     observe,
     tool_span,
 )
-from ._urls import default_store, store_from_url
+from ._urls import default_store, default_store_url, store_from_url
 from ._usage import (
     PRICES_ENV,
     ModelCall,
@@ -278,6 +278,7 @@ __all__ = [
     "configured_prices",
     "deadline_work",
     "default_store",
+    "default_store_url",
     "deliver",
     "describe_thread",
     "edits_refused",

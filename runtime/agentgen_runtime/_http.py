@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import math
@@ -26,6 +25,7 @@ from ._limits import (
     check_json_value,
 )
 from ._stores import Store, ThreadNotFound
+from ._ui_auth import token_matches
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 _BODY = "request body"
@@ -71,7 +71,7 @@ def check_auth(request: Request) -> None:
         raise HttpError(401, "the server has no AGENTGEN_API_TOKEN set (or set AGENTGEN_AUTH=none)")
     given = request.headers.get("authorization", "")
     scheme, _, credentials = given.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(credentials.encode(), token.encode()):
+    if scheme.lower() != "bearer" or not token_matches(credentials):
         raise HttpError(401, "missing or wrong bearer token")
 
 

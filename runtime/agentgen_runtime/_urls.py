@@ -19,8 +19,11 @@ _defaults: dict[str, Store] = {}
 _lock = threading.Lock()
 
 
-def store_from_url(url: str) -> Store:
-    """A new store for "memory://", "sqlite:///path.db" or "postgresql://user@host:port/db"."""
+def store_from_url(url: str, *, read_only: bool = False) -> Store:
+    """A new store for "memory://", "sqlite:///path.db" or "postgresql://user@host:port/db".
+
+    `read_only` opens a SQLite file as `mode=ro` does: it is neither written nor created.
+    """
     # "sqlite:////abs/path.db" is absolute; "postgresql://" takes any libpq connection URI
     if url == "memory://":
         return MemoryStore()
@@ -29,8 +32,9 @@ def store_from_url(url: str) -> Store:
 
         return PostgresStore(url)
     path, query = _sqlite_parts(url)
-    read_only, max_pages, synchronous = _sqlite_options(url, query)
-    return SqliteStore(path, read_only=read_only, max_pages=max_pages, synchronous=synchronous)
+    asked, max_pages, synchronous = _sqlite_options(url, query)
+    only_read = read_only or asked
+    return SqliteStore(path, read_only=only_read, max_pages=max_pages, synchronous=synchronous)
 
 
 def _sqlite_parts(url: str) -> tuple[str, str]:
@@ -63,9 +67,14 @@ def _sqlite_options(url: str, query: str) -> tuple[bool, int | None, Synchronous
     return read_only, max_pages, synchronous
 
 
+def default_store_url() -> str:
+    """What `default_store()` opens: $AGENTGEN_STORE, else sqlite:///.agentgen/threads.db."""
+    return os.environ.get(ENV) or _SQLITE + DEFAULT_PATH
+
+
 def default_store() -> Store:
     """The store $AGENTGEN_STORE names, else SqliteStore(".agentgen/threads.db"); one per place."""
-    url = os.environ.get(ENV) or _SQLITE + DEFAULT_PATH
+    url = default_store_url()
     # one store per place, so launch and a later resume share a memory store and a connection
     key = _place(url)
     with _lock:
